@@ -1,0 +1,197 @@
+"""The `kg` command: build, query, inspect, validate and serve a scholarly knowledge graph.
+
+Every user error is a KgError, shown as one line per problem and exit status 1; a traceback
+means a bug of ours.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kg import __version__
+from kg.config import DEFAULT_BASE, DEFAULT_HOST, DEFAULT_PORT
+from kg.errors import KgError, ProfileError
+from kg.parse import find_sources
+
+DEFAULT_STORE = Path("data/store")
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-24") from None
+
+
+store_option = click.option(
+    "--store", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
+    help="Folder of the built store (a symlink that kg build swaps atomically).",
+)
+
+
+class _Group(click.Group):
+    """Turns KgError into `kg: message` lines and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except ProfileError as e:
+            for problem in e.problems:
+                err.print(str(problem), markup=False)
+            err.print(f"kg: {len(e.problems)} problem(s) found; nothing was changed", markup=False)
+            sys.exit(1)
+        except KgError as e:
+            err.print(f"kg: {e}", markup=False)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kg")
+def main() -> None:
+    """Turn researcher profile pages into a scholarly knowledge graph and serve it over SPARQL."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+@click.option("--base", default=DEFAULT_BASE, show_default=True,
+              help="Base IRI of every minted IRI; the default dereferences on `kg serve`.")
+@click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
+              help="The date the profiles were read; resolves dates without a year. "
+                   "[default: today]")
+@click.option("--skip-invalid", is_flag=True,
+              help="Build what is valid and list the files left out, instead of failing.")
+@click.option("--no-keyphrases", is_flag=True, help="Do not extract key phrases (faster).")
+@click.option("--no-validate", is_flag=True, help="Skip the SHACL validation of the new graph.")
+def build(paths: tuple[Path, ...], store: Path, base: str, as_of: date, skip_invalid: bool,
+          no_keyphrases: bool, no_validate: bool) -> None:
+    """Build a store from profile files or folders of them (PATHS).
+
+    The new store is built aside and swapped in only when complete: a failed build leaves the
+    previous store untouched.
+    """
+    from kg.store import build as run_build
+
+    sources = find_sources(paths)
+    columns = (TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("{task.description}"))
+    with Progress(*columns, console=err, transient=True, disable=len(sources) < 2) as bar:
+        task = bar.add_task("", total=len(sources))
+        report = run_build(
+            sources, store, base=base, as_of=as_of, skip_invalid=skip_invalid,
+            keyphrases=not no_keyphrases, validate=not no_validate,
+            progress=lambda name: bar.update(task, advance=1, description=Path(name).name),
+        )
+    for problem in report.warnings:
+        err.print(f"warning: {problem}", markup=False)
+    for problem in report.skipped:
+        err.print(f"skipped: {problem}", markup=False)
+    table = Table(title=f"Built {store}", show_header=False, title_justify="left")
+    c = report.counts
+    for label in ("profiles", "papers", "persons", "topics", "keyphrases", "repositories",
+                  "triples", "quads"):
+        table.add_row(label, f"{c[label]:,}")
+    if report.skipped:
+        table.add_row("files skipped", f"{len({p.file for p in report.skipped}):,}")
+    table.add_row("seconds", f"{report.seconds:.2f}")
+    out.print(table)
+
+
+@main.command()
+@click.argument("sparql")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="Output for SELECT and ASK; graphs are printed as Turtle.")
+def query(sparql: str, store: Path, fmt: str) -> None:
+    """Run a SPARQL query (use - to read it from standard input).
+
+    The default graph is the union of all profile graphs; schema:, kg:, xsd: and the other
+    common prefixes need no PREFIX line.
+    """
+    from kg.store import open_read_only, run_query
+
+    if sparql == "-":
+        sparql = sys.stdin.read()
+    db, info = open_read_only(store)
+    result = run_query(db, sparql, info.base)
+    if isinstance(result, QuerySolutions | QueryBoolean) and fmt != "table":
+        results_format = QueryResultsFormat.JSON if fmt == "json" else QueryResultsFormat.CSV
+        sys.stdout.write(result.serialize(format=results_format).decode("utf-8"))
+        if fmt == "json":
+            sys.stdout.write("\n")
+    elif isinstance(result, QueryBoolean):
+        out.print("true" if bool(result) else "false")
+    elif isinstance(result, QuerySolutions):
+        names = [v.value for v in result.variables]
+        table = Table(*names)
+        for row in result:
+            table.add_row(*("" if row[n] is None else _show(row[n]) for n in names))
+        out.print(table)
+    else:
+        sys.stdout.write(result.serialize(format=RdfFormat.TURTLE).decode("utf-8"))
+
+
+def _show(term: object) -> str:
+    value = getattr(term, "value", str(term))
+    return value if type(term).__name__ == "Literal" else f"<{value}>"
+
+
+@main.command()
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def stats(store: Path, as_json: bool) -> None:
+    """Show what a store holds: profiles, papers, persons, topics, repositories, triples."""
+    from kg.store import graph_stats, open_read_only
+
+    db, info = open_read_only(store)
+    counts = graph_stats(db, info.base)
+    if as_json:
+        click.echo(json.dumps({"base": info.base, "built_at": info.built_at, **counts}, indent=2))
+        return
+    table = Table(title=f"{store} (built {info.built_at}, base {info.base})", show_header=False,
+                  title_justify="left")
+    for label, value in counts.items():
+        table.add_row(label, f"{value:,}")
+    out.print(table)
+
+
+@main.command()
+@store_option
+def validate(store: Path) -> None:
+    """Validate a store against the SHACL shapes of ontology/shapes.ttl and print the report."""
+    from kg.store import open_read_only, validate_store
+
+    db, info = open_read_only(store)
+    report = validate_store(db, info.base)
+    click.echo(report.text.rstrip())
+    if not report.conforms:
+        raise KgError(f"{report.violations} SHACL violation(s)")
+
+
+@main.command()
+@store_option
+@click.option("--host", default=DEFAULT_HOST, show_default=True)
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
+def serve(store: Path, host: str, port: int) -> None:
+    """Serve the graph: SPARQL at /sparql and a page for every entity."""
+    from kg.serve import ServeConfig, create_app
+    from kg.store import load_in_memory
+
+    db, info = load_in_memory(store)
+    app = create_app(ServeConfig(store=db, base=info.base))
+    err.print(f"serving {store} ({len(db):,} quads) on http://{host}:{port}/ — "
+              f"SPARQL at http://{host}:{port}/sparql", markup=False)
+    app.run(host=host, port=port, threaded=True)

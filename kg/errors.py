@@ -1,0 +1,42 @@
+"""The one error hierarchy of scholarkg.
+
+Every error a user can cause is a `KgError`; the CLI prints it as one line and exits 1. Anything
+else is a bug of ours and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class KgError(Exception):
+    """A problem the user can fix: bad input, a missing store, a bad option value."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong (or doubtful) in a source file, at a line, for a reason."""
+
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+class ProfileError(KgError):
+    """One or more problems found in profile files; `problems` holds all of them."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class StoreError(KgError):
+    """The store is missing, locked, or not a scholarkg store."""
+
+
+class QueryError(KgError):
+    """A SPARQL query the engine refused; the message holds the parser's line and column."""

@@ -1,0 +1,101 @@
+"""The one place that mints IRIs.
+
+IRIs are short, stable across builds and machines, and derived only from what identifies the
+thing: a paper from its normalised title and year (so the same paper in two profiles is one
+node), a person from the Unicode-normalised, case-folded name. Readable slugs come first; a
+short hash is added where the slug alone could stand for two different keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import quote, urlsplit
+
+from pyoxigraph import NamedNode
+from unidecode import unidecode
+
+from kg.errors import KgError
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_SPACES = re.compile(r"\s+")
+_PUNCT_OR_SPACE = re.compile(r"[\W_]+", re.UNICODE)
+_LATEX = re.compile(r"\\[a-zA-Z]+|[{}$^]")
+PAPER_SLUG_WORDS = 5
+
+
+def name_key(name: str) -> str:
+    """What makes two person names the same: NFKC, case-folded, single spaces."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", name)).strip().casefold()
+
+
+def title_key(title: str) -> str:
+    """What makes two titles the same: no LaTeX, accents, case or punctuation differences."""
+    text = unidecode(unicodedata.normalize("NFKC", _LATEX.sub(" ", title))).casefold()
+    return _PUNCT_OR_SPACE.sub(" ", text).strip()
+
+
+def _digest(key: str, size: int = 8) -> str:
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:size]
+
+
+def _slug(text: str) -> str:
+    return _NON_WORD.sub("-", unidecode(text).lower()).strip("-")
+
+
+def _reversible_slug(key: str) -> str:
+    """The slug of `key`, with a hash when the slug does not spell the key back exactly."""
+    slug = _slug(key) or "x"
+    return slug if slug.replace("-", " ") == key else f"{slug}-{_digest(key)}"
+
+
+class Minter:
+    """Mints every IRI of a graph published at `base`."""
+
+    def __init__(self, base: str) -> None:
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.netloc or not base.endswith("/"):
+            raise KgError(f"base IRI {base!r} must be an absolute http(s) IRI ending in '/'")
+        self.base = base
+
+    def _iri(self, path: str) -> NamedNode:
+        return NamedNode(self.base + path)
+
+    def paper(self, title: str, year: int) -> NamedNode:
+        key = f"{title_key(title)} {year}"
+        words = "-".join(_slug(title_key(title)).split("-")[:PAPER_SLUG_WORDS]) or "paper"
+        return self._iri(f"paper/{words}-{year}-{_digest(key, 6)}")
+
+    def authorship(self, paper: NamedNode, position: int) -> NamedNode:
+        return NamedNode(f"{paper.value}#author-{position}")
+
+    def person(self, name: str) -> NamedNode:
+        return self._iri(f"person/{_reversible_slug(name_key(name))}")
+
+    def topic(self, arxiv_id: str) -> NamedNode:
+        return self._iri(f"topic/{quote(arxiv_id, safe='.-')}")
+
+    def keyphrase(self, phrase: str) -> NamedNode:
+        return self._iri(f"keyphrase/{_reversible_slug(name_key(phrase))}")
+
+    def term_set(self, name: str) -> NamedNode:
+        return self._iri(f"termset/{name}")
+
+    def repository(self, url: str) -> NamedNode:
+        """From a normalised repository URL: `repository/<host>/<path>`."""
+        parts = urlsplit(url)
+        path = quote(parts.path.strip("/"), safe="/-._~")
+        return self._iri(f"repository/{parts.netloc}/{path}".rstrip("/"))
+
+    def profile(self, source_name: str) -> NamedNode:
+        return self._iri(f"profile/{_source_slug(source_name)}")
+
+    def graph(self, source_name: str) -> NamedNode:
+        """The named graph holding everything one profile file says."""
+        return self._iri(f"graph/{_source_slug(source_name)}")
+
+
+def _source_slug(source_name: str) -> str:
+    stem = source_name.rsplit("/", 1)[-1].removesuffix(".txt")
+    return quote(stem, safe="-._~")

@@ -1,0 +1,151 @@
+"""Map one parsed profile to quads, all in the profile's own named graph.
+
+Each profile graph is self-contained: it describes every paper, person, topic, key phrase and
+repository the page mentions, so that one profile can be replaced without touching the others,
+and querying the union of graphs gives the merged picture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from kg.errors import Problem
+from kg.mapping import vocab
+from kg.mapping.iris import Minter
+from kg.mapping.keyphrases import KeyphraseExtractor
+from kg.mapping.repositories import find_repositories
+from kg.mapping.topics import Category, categories
+from kg.mapping.vocab import RDF_TYPE, XSD_BOOLEAN, XSD_DATE, XSD_INTEGER, schema
+from kg.parse.records import Paper, Profile
+
+_METRICS = (
+    ("h_index", "hIndex"),
+    ("stated_papers", "statedPaperCount"),
+    ("citations", "citationCount"),
+    ("novelty_percent", "noveltyPercent"),
+    ("ai_score", "aiScore"),
+)
+
+
+def _int(value: int) -> Literal:
+    return Literal(str(value), datatype=XSD_INTEGER)
+
+
+def _bool(value: bool) -> Literal:
+    return Literal("true" if value else "false", datatype=XSD_BOOLEAN)
+
+
+@dataclass
+class Mapper:
+    """Maps profiles for a graph published at `base`; keeps the key-phrase extractor warm."""
+
+    base: str
+    keyphrases: bool = True
+    warnings: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.mint = Minter(self.base)
+        self.kg = vocab.kg_terms(self.base)
+        self.categories = categories()
+        self._extractor = KeyphraseExtractor() if self.keyphrases else None
+
+    def graph_of(self, profile: Profile) -> NamedNode:
+        return self.mint.graph(profile.source)
+
+    def quads(self, profile: Profile) -> Iterator[Quad]:
+        """Every quad of `profile`; unknown category codes are added to `warnings`."""
+        g = self.graph_of(profile)
+        for s, p, o in self._triples(profile):
+            yield Quad(s, p, o, g)
+
+    def _triples(self, profile: Profile) -> Iterator[tuple[NamedNode, NamedNode, object]]:
+        kg, mint = self.kg, self.mint
+        page = mint.profile(profile.source)
+        person = mint.person(profile.name)
+        yield page, RDF_TYPE, schema.ProfilePage
+        yield page, schema.name, Literal(f"Profile of {profile.name}")
+        yield page, schema.about, person
+        yield page, kg.asOf, Literal(profile.as_of.isoformat(), datatype=XSD_DATE)
+        yield page, kg.sourceFile, Literal(profile.source.rsplit("/", 1)[-1])
+        yield page, kg.listedPaperCount, _int(profile.listed_papers)
+        for attr, term in _METRICS:
+            value = getattr(profile.metrics, attr)
+            if value is not None:
+                yield page, getattr(kg, term), _int(value)
+        yield from self._person(person, profile.name)
+        if profile.field_code:
+            topic = self._topic(profile.field_code, profile.source, profile.lines["field"])
+            if topic:
+                yield from topic
+                yield person, schema.knowsAbout, mint.topic(self.categories[profile.field_code].arxiv)
+        for paper in profile.papers:
+            yield from self._paper(paper)
+
+    def _person(self, iri: NamedNode, name: str) -> Iterator[tuple[NamedNode, NamedNode, object]]:
+        yield iri, RDF_TYPE, schema.Person
+        yield iri, schema.name, Literal(name)
+
+    def _topic(self, code: str, source: str, line: int) -> list | None:  # type: ignore[type-arg]
+        category: Category | None = self.categories.get(code)
+        if category is None:
+            self.warnings.append(Problem(source, line, f"unknown arXiv category code {code!r}: "
+                                         "kept as kg:categoryCode, no topic linked"))
+            return None
+        topic, scheme = self.mint.topic(category.arxiv), self.mint.term_set("arxiv")
+        return [
+            (topic, RDF_TYPE, schema.DefinedTerm),
+            (topic, schema.termCode, Literal(category.arxiv)),
+            (topic, schema.name, Literal(category.name)),
+            (topic, self.kg.profileCode, Literal(category.code)),
+            (topic, schema.inDefinedTermSet, scheme),
+            (scheme, RDF_TYPE, schema.DefinedTermSet),
+            (scheme, schema.name, Literal("arXiv category taxonomy")),
+        ]
+
+    def _paper(self, paper: Paper) -> Iterator[tuple[NamedNode, NamedNode, object]]:
+        kg, mint = self.kg, self.mint
+        iri = mint.paper(paper.title, paper.published.year)
+        yield iri, RDF_TYPE, schema.ScholarlyArticle
+        yield iri, schema.name, Literal(paper.title)
+        if paper.abstract:
+            yield iri, schema.abstract, Literal(paper.abstract)
+        yield iri, schema.datePublished, Literal(paper.published.isoformat(), datatype=XSD_DATE)
+        yield iri, kg.yearInferred, _bool(paper.year_inferred)
+        yield iri, kg.hasCode, _bool(paper.has_code)
+        yield iri, kg.authorListTruncated, _bool(paper.authors_cut)
+        yield iri, kg.categoryCode, Literal(paper.category)
+        yield iri, kg.sourceLine, _int(paper.line)
+        topic = self._topic(paper.category, paper.source, paper.line)
+        if topic:
+            yield from topic
+            yield iri, schema.about, topic[0][0]
+        for position, name in enumerate(paper.authors, start=1):
+            person = mint.person(name)
+            role = mint.authorship(iri, position)
+            yield from self._person(person, name)
+            yield iri, schema.author, person
+            yield iri, kg.authorship, role
+            yield role, RDF_TYPE, kg.Authorship
+            yield role, schema.position, _int(position)
+            yield role, kg.person, person
+        for url in find_repositories(paper.abstract):
+            repo = mint.repository(url)
+            yield repo, RDF_TYPE, schema.SoftwareSourceCode
+            yield repo, schema.codeRepository, NamedNode(url)
+            yield repo, schema.name, Literal(url.split("://", 1)[1].split("/", 1)[-1])
+            yield iri, kg.hasSourceCode, repo
+        if self._extractor is not None:
+            scheme = mint.term_set("keyphrases")
+            for phrase in self._extractor.extract(paper.title, paper.abstract):
+                term = mint.keyphrase(phrase)
+                yield term, RDF_TYPE, schema.DefinedTerm
+                yield term, schema.name, Literal(phrase)
+                yield term, schema.inDefinedTermSet, scheme
+                yield iri, schema.keywords, term
+            yield scheme, RDF_TYPE, schema.DefinedTermSet
+            yield scheme, schema.name, Literal("Key phrases extracted by scholarkg")
+
+

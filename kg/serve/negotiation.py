@@ -1,0 +1,59 @@
+"""The content-negotiation table of the endpoint, in one place.
+
+Accept headers are parsed by werkzeug (q-values, wildcards); this module only says which media
+types each kind of result can take and which one is the default.
+"""
+
+from __future__ import annotations
+
+from pyoxigraph import QueryResultsFormat, RdfFormat
+from werkzeug.datastructures import MIMEAccept
+
+#: media type → format, the first being the default for `*/*` or no Accept header
+RESULTS = {
+    "application/sparql-results+json": QueryResultsFormat.JSON,
+    "application/sparql-results+xml": QueryResultsFormat.XML,
+    "text/csv": QueryResultsFormat.CSV,
+    "text/tab-separated-values": QueryResultsFormat.TSV,
+    "application/json": QueryResultsFormat.JSON,
+    "application/xml": QueryResultsFormat.XML,
+}
+GRAPHS = {
+    "text/turtle": RdfFormat.TURTLE,
+    "application/n-triples": RdfFormat.N_TRIPLES,
+    "application/rdf+xml": RdfFormat.RDF_XML,
+    "application/ld+json": RdfFormat.JSON_LD,
+    "application/n-quads": RdfFormat.N_QUADS,
+    "application/trig": RdfFormat.TRIG,
+    "text/plain": RdfFormat.N_TRIPLES,
+    "application/xml": RdfFormat.RDF_XML,
+    "application/json": RdfFormat.JSON_LD,
+}
+#: `?format=` shortcuts, for links and for clients that cannot set headers
+SHORT_NAMES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "ntriples": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
+    "jsonld": "application/ld+json",
+}
+
+
+def choose(accept: MIMEAccept, table: dict, fmt: str | None = None) -> tuple[str, object] | None:
+    """The best (media type, format) of `table` for `accept`; None when nothing acceptable.
+
+    An explicit `fmt` (a short name or a media type) wins over the Accept header.
+    """
+    if fmt:
+        media = SHORT_NAMES.get(fmt, fmt)
+        return (media, table[media]) if media in table else None
+    if not accept or not accept.values():
+        media = next(iter(table))
+        return media, table[media]
+    media = accept.best_match(list(table))
+    return (media, table[media]) if media else None

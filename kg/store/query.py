@@ -1,0 +1,44 @@
+"""Run SPARQL on a store the way every entry point (CLI, server, saved queries) must.
+
+Queries see the union of all profile graphs as their default graph, may use the common
+prefixes without declaring them, and resolve relative IRIs against the graph's base IRI (so
+`PREFIX kg: <ontology#>` works on any deployment).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, Store
+
+from kg.errors import QueryError
+from kg.mapping.vocab import prefixes
+
+Result = QuerySolutions | QueryBoolean | QueryTriples
+
+
+def run_query(store: Store, query: str, base: str, union: bool = True, **options: Any) -> Result:
+    """Evaluate `query`; raises QueryError with the parser's line and column when it is invalid."""
+    try:
+        return store.query(
+            query,
+            base_iri=base,
+            prefixes=prefixes(base),
+            use_default_graph_as_union=union,
+            **options,
+        )
+    except SyntaxError as e:
+        raise QueryError(f"invalid SPARQL: {e}") from None
+
+
+def scalar(store: Store, query: str, base: str) -> Any:
+    """The first value of the first row, as a Python value (for counts and stats)."""
+    result = run_query(store, query, base)
+    assert isinstance(result, QuerySolutions)
+    for row in result:
+        term = row[0]
+        if term is None:
+            return None
+        value = term.value
+        return int(value) if value.lstrip("-").isdigit() else value
+    return None

@@ -1,0 +1,40 @@
+"""Check a graph against the SHACL shapes in `ontology/shapes.ttl` with pyshacl.
+
+pyshacl works on rdflib graphs, so the store's triples (the union of all graphs) are handed
+over once as N-Triples; the shapes file uses relative IRIs resolved against the base IRI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyshacl
+from pyoxigraph import QueryTriples, RdfFormat, Store
+from rdflib import RDF, SH, Graph
+
+from kg.config import ONTOLOGY_DIR
+from kg.store.query import run_query
+
+SHAPES = ONTOLOGY_DIR / "shapes.ttl"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    conforms: bool
+    violations: int
+    text: str
+
+
+def shapes_graph(base: str, path: Path = SHAPES) -> Graph:
+    return Graph().parse(path, format="turtle", publicID=base)
+
+
+def validate_store(store: Store, base: str) -> ValidationReport:
+    """Validate the union of the store's graphs; the report text is pyshacl's own."""
+    result = run_query(store, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", base)
+    assert isinstance(result, QueryTriples)
+    data = Graph().parse(data=result.serialize(format=RdfFormat.N_TRIPLES), format="nt")
+    conforms, report, text = pyshacl.validate(data, shacl_graph=shapes_graph(base))
+    violations = len(set(report.subjects(RDF.type, SH.ValidationResult)))
+    return ValidationReport(bool(conforms), violations, str(text))
