@@ -1,13 +1,25 @@
-"""The Flask application factory: one app per served graph, blueprints for each concern."""
+"""The Flask application factory: one app per served graph, one blueprint per concern.
+
+- `sparql`: the SPARQL 1.1 Protocol at /sparql (and /update when allowed)
+- `queries`: the saved queries of `queries/*.rq` at /queries
+- `pages`: the home page, a page for every entity IRI, the ontology
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, Response
 from pyoxigraph import Store
 
-from kg.serve import sparql
+from kg.serve import pages, queries, sparql
+
+#: Pages use only our own scripts and styles; nothing is loaded from other sites.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
 
 
 @dataclass
@@ -25,8 +37,17 @@ class ServeConfig:
 
 
 def create_app(config: ServeConfig) -> Flask:
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder="static")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["kg"] = config
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(queries.bp)
+    app.register_blueprint(pages.bp)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
     return app
