@@ -88,7 +88,8 @@ def build(paths: tuple[Path, ...], store: Path, base: str, as_of: date, skip_inv
     sources = find_sources(paths)
     columns = (TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("{task.description}"))
-    with Progress(*columns, console=err, transient=True, disable=len(sources) < 2) as bar:
+    quiet = len(sources) < 2 or not err.is_terminal
+    with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
         task = bar.add_task("", total=len(sources))
         report = run_build(
             sources, store, base=base, as_of=as_of, skip_invalid=skip_invalid,

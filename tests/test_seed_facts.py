@@ -6,7 +6,8 @@ from conftest import ask, select, value
 
 
 def test_fifty_papers_listed_and_115_stated(store):
-    assert value(store, "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a schema:ScholarlyArticle }") == "50"
+    papers = "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a schema:ScholarlyArticle }"
+    assert value(store, papers) == "50"
     row = select(store, "SELECT ?stated ?listed { ?page kg:statedPaperCount ?stated ; "
                         "kg:listedPaperCount ?listed }")
     assert row == [{"stated": "115", "listed": "50"}]

@@ -80,7 +80,7 @@ class Mapper:
             topic = self._topic(profile.field_code, profile.source, profile.lines["field"])
             if topic:
                 yield from topic
-                yield person, schema.knowsAbout, mint.topic(self.categories[profile.field_code].arxiv)
+                yield person, schema.knowsAbout, topic[0][0]
         for paper in profile.papers:
             yield from self._paper(paper)
 

@@ -20,7 +20,8 @@ from kg.parse.records import Metrics, Paper, Profile
 
 _MONTH = "|".join(dates.MONTHS)
 HEADER = re.compile(
-    rf"^(?P<cat>[A-Z]+?)(?P<month>{_MONTH}) (?P<day>\d{{1,2}})(?:, (?P<year>\d{{4}}))?(?P<code>Code)?$"
+    rf"^(?P<cat>[A-Z]+?)(?P<month>{_MONTH}) (?P<day>\d{{1,2}})"
+    r"(?:, (?P<year>\d{4}))?(?P<code>Code)?$"
 )
 PAPER_COUNT = re.compile(r"^(?P<n>[\d,]+) Papers$")
 ET_AL = re.compile(r",?\s*et al\.?$")

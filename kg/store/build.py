@@ -14,7 +14,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pyoxigraph import Quad, Store
@@ -130,7 +130,7 @@ def _new_build_dir(store_dir: Path) -> Path:
     parent = store_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_builds(store_dir)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     aside = parent / f".{store_dir.name}.build-{stamp}-{os.getpid()}"
     aside.mkdir()
     return aside
@@ -164,7 +164,7 @@ def _write_manifest(
     manifest = {
         "base": base,
         "as_of": as_of.isoformat(),
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "version": __version__,
         "sources": sources,
         "counts": counts,

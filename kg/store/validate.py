@@ -26,8 +26,8 @@ class ValidationReport:
     text: str
 
 
-def shapes_graph(base: str, path: Path = SHAPES) -> Graph:
-    return Graph().parse(path, format="turtle", publicID=base)
+def shapes_graph(base: str, path: Path | None = None) -> Graph:
+    return Graph().parse(path or SHAPES, format="turtle", publicID=base)
 
 
 def validate_store(store: Store, base: str) -> ValidationReport:

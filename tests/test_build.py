@@ -1,0 +1,170 @@
+"""Building a store: atomic swaps, bad input leaving nothing changed, merging, exact text."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Literal, NamedNode, Quad
+
+from conftest import AS_OF, BASE, DATA, SEED, ask, select, value
+from kg.errors import KgError, ProfileError, StoreError
+from kg.store import build, load_in_memory, open_read_only, read_info, validate_store
+
+SECOND = DATA / "second_profile.txt"
+
+
+def _snapshot(store_dir: Path) -> tuple[Path, set[str]]:
+    target = store_dir.resolve()
+    return target, {str(p.relative_to(target)) for p in target.rglob("*")}
+
+
+def test_failed_build_leaves_previous_store_untouched(tmp_path: Path):
+    store_dir = tmp_path / "store"
+    build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
+    before = _snapshot(store_dir)
+    bad = tmp_path / "bad.txt"
+    bad.write_text("Someone\n\n1 Papers\n\nCVFeb 30, 2023\nT\n\nA\n\nX.\n")
+    with pytest.raises(ProfileError) as info:
+        build([SEED, bad], store_dir, base=BASE, as_of=AS_OF)
+    assert [str(p) for p in info.value.problems] == [
+        f"{bad}:5: impossible date 'Feb 30, 2023' in paper header"]
+    assert _snapshot(store_dir) == before
+    db, _ = open_read_only(store_dir)
+    assert value(db, "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a schema:ScholarlyArticle }") == "50"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".store.build")] == \
+        [before[0].name]
+
+
+def test_rebuild_swaps_and_removes_the_old_build(tmp_path: Path):
+    store_dir = tmp_path / "store"
+    build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
+    first = store_dir.resolve()
+    build([SEED, SECOND], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
+    assert store_dir.is_symlink() and store_dir.resolve() != first and not first.exists()
+    assert read_info(store_dir).counts["profiles"] == 2
+
+
+def test_leftovers_of_a_killed_build_are_cleaned(tmp_path: Path):
+    store_dir = tmp_path / "store"
+    dead = tmp_path / ".store.build-20200101T000000000000-999999999"
+    (dead / "oxigraph").mkdir(parents=True)
+    build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
+    assert not dead.exists()
+
+
+def test_refuses_to_replace_a_folder_it_did_not_build(tmp_path: Path):
+    store_dir = tmp_path / "precious"
+    store_dir.mkdir()
+    (store_dir / "notes.md").write_text("mine")
+    with pytest.raises(StoreError, match="exists and is not a store kg build made"):
+        build([SEED], store_dir, base=BASE, as_of=AS_OF)
+    assert (store_dir / "notes.md").read_text() == "mine"
+
+
+def test_skip_invalid_builds_the_rest(tmp_path: Path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("")
+    report = build([SEED, bad], tmp_path / "store", base=BASE, as_of=AS_OF, skip_invalid=True,
+                   keyphrases=False)
+    assert [str(p) for p in report.skipped] == [f"{bad}:1: empty file: expected a profile page"]
+    assert report.counts["papers"] == 50
+
+
+def test_two_profiles_merge_shared_papers_and_persons(tmp_path: Path):
+    report = build([SEED, SECOND], tmp_path / "store", base=BASE, as_of=AS_OF, keyphrases=False)
+    db, _ = load_in_memory(tmp_path / "store")
+    assert report.counts["papers"] == 51  # 50 + 1 only the second lists
+    assert report.counts["profiles"] == 2
+    # "Data leakage and evaluation issues…" differs in case from the seed's title: one node
+    rows = select(db, """SELECT ?p (COUNT(DISTINCT ?g) AS ?graphs) {
+        GRAPH ?g { ?p schema:name ?t } FILTER(CONTAINS(LCASE(?t), "data leakage")) }
+        GROUP BY ?p""")
+    assert len(rows) == 1 and rows[0]["graphs"] == "2"
+    # the full author list of the second profile fills positions the seed cut
+    assert value(db, """SELECT DISTINCT ?name { ?p schema:name ?t ; kg:authorship ?a .
+        ?a schema:position 4 ; kg:person/schema:name ?name
+        FILTER(STRSTARTS(?t, "Data Leakage")) }""") == "Guoying Zhao"
+    assert ask(db, """ASK { GRAPH ?g1 { ?x schema:name "Tuomas Varanka" }
+                            GRAPH ?g2 { ?x schema:name "Tuomas Varanka" } FILTER(?g1 != ?g2) }""")
+
+
+def test_exotic_text_survives_the_round_trip(tmp_path: Path):
+    title = 'Ünïcödé 数据 "quoted" \\backslash <script>alert(1)</script> """triple'
+    profile = tmp_path / "odd.txt"
+    profile.write_text(
+        "Zoë Ångström\n\nCV\nh-index1\n1papers\n0citations\nNovelty0%\nAI Score0\n\n1 Papers\n\n"
+        f"CVNov 21, 2022\n{title}\n\nZoë Ångström, 王伟\n\nLine one \\ with ''' and \"\"\".\n",
+        encoding="utf-8")
+    build([profile], tmp_path / "store", base=BASE, as_of=AS_OF)
+    db, _ = load_in_memory(tmp_path / "store")
+    assert value(db, "SELECT ?t { ?p a schema:ScholarlyArticle ; schema:name ?t }") == title
+    assert value(db, "SELECT ?a { ?p schema:abstract ?a }") == "Line one \\ with ''' and \"\"\"."
+    assert sorted(r["n"] for r in select(db, "SELECT ?n { ?x a schema:Person ; schema:name ?n }")) \
+        == ["Zoë Ångström", "王伟"]
+
+
+def test_base_option_mints_every_iri_under_it(tmp_path: Path):
+    base = "https://kg.example.org/"
+    build([SEED], tmp_path / "store", base=base, as_of=AS_OF, keyphrases=False)
+    db, info = load_in_memory(tmp_path / "store")
+    assert info.base == base
+    subjects = {q.subject.value for q in db.quads_for_pattern(None, None, None, None)}
+    assert all(s.startswith(base) for s in subjects)
+    assert value(db, "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a schema:ScholarlyArticle }",
+                 base=base) == "50"
+
+
+def test_shacl_catches_a_violation(tmp_path: Path, seed_store_dir: Path):
+    db, info = load_in_memory(seed_store_dir)
+    paper = next(iter(db.quads_for_pattern(
+        None, NamedNode("https://schema.org/name"), Literal("RIC-CNN: Rotation-Invariant "
+                                                              "Coordinate Convolutional Neural "
+                                                              "Network"), None)))
+    db.add(Quad(paper.subject, NamedNode("https://schema.org/datePublished"),
+                Literal("2023-01-01", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#date")),
+                paper.graph_name))
+    report = validate_store(db, info.base)
+    assert not report.conforms and report.violations == 1
+    assert "MaxCountConstraintComponent" in report.text and paper.subject.value in report.text
+
+
+def test_build_refuses_a_graph_that_breaks_the_shapes(tmp_path: Path, monkeypatch):
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+                      "@prefix schema: <https://schema.org/> .\n"
+                      "<#s> a sh:NodeShape ; sh:targetClass schema:Person ;\n"
+                      "  sh:property [ sh:path schema:name ; sh:maxLength 3 ] .\n")
+    monkeypatch.setattr("kg.store.validate.SHAPES", shapes)
+    store_dir = tmp_path / "store"
+    with pytest.raises(KgError, match=r"breaks 74 SHACL constraint\(s\); nothing was replaced"):
+        build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
+    assert not store_dir.exists() and not list(tmp_path.glob(".store.build-*"))
+
+
+def test_unknown_category_is_a_warning(tmp_path: Path):
+    profile = tmp_path / "zz.txt"
+    profile.write_text(SEED.read_text(encoding="utf-8").replace("HCApr 21", "ZZApr 21"),
+                       encoding="utf-8")
+    report = build([profile], tmp_path / "store", base=BASE, as_of=AS_OF, keyphrases=False)
+    assert [str(w) for w in report.warnings] == [
+        f"{profile}:355: unknown arXiv category code 'ZZ': kept as kg:categoryCode, "
+        "no topic linked"]
+    db, _ = load_in_memory(tmp_path / "store")
+    assert value(db, """SELECT (COUNT(?t) AS ?n) { ?p kg:categoryCode "ZZ" OPTIONAL {
+                        ?p schema:about ?t } }""") == "0"
+    assert value(db, 'SELECT (COUNT(?p) AS ?n) { ?p kg:categoryCode "ZZ" }') == "1"
+
+
+def test_store_copy_is_readable_while_replaced(tmp_path: Path):
+    """A reader that opened the old build keeps working after a rebuild removes it."""
+    store_dir = tmp_path / "store"
+    build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
+    memory, _ = load_in_memory(store_dir)
+    build([SECOND], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
+    assert value(memory, "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a schema:ScholarlyArticle }") \
+        == "50"
+    shutil.rmtree(store_dir.resolve())
+    os.unlink(store_dir)
