@@ -8,7 +8,7 @@ STORE ?= data/store
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup build serve test lint clean
+.PHONY: help setup build serve test lint clean conformance
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -35,3 +35,11 @@ test: setup lint ## the whole test suite (ruff, then pytest)
 
 clean: ## remove the built store and caches (keeps .venv)
 	rm -rf data .pytest_cache .ruff_cache
+
+CONFORMANCE := ../shared/tools/conformance/run.py
+SUITE := ../shared/w3c-rdf-tests
+
+conformance: setup ## run the W3C SPARQL 1.1 harness (protocol + query) on kg serve; prints the summary
+	$(PY) $(CONFORMANCE) --suite $(SUITE) --parts protocol,query --query-path /sparql \
+	  --update-path /update -q --start-cmd \
+	  'exec $(CURDIR)/$(KG) serve --data {data} --allow-update --host {host} --port {port} --workers 1'

@@ -184,15 +184,68 @@ def validate(store: Path) -> None:
 
 @main.command()
 @store_option
+@click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Serve this RDF file (N-Quads, TriG, Turtle, N-Triples, RDF/XML, JSON-LD) "
+                   "as it is, instead of a built store.")
 @click.option("--host", default=DEFAULT_HOST, show_default=True)
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
-def serve(store: Path, host: str, port: int) -> None:
-    """Serve the graph: SPARQL at /sparql and a page for every entity."""
-    from kg.serve import ServeConfig, create_app
-    from kg.store import load_in_memory
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds a query may run before it is stopped (answered 504).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Query worker processes (each holds a copy of the graph in memory).")
+@click.option("--max-queued", default=8, show_default=True, type=click.IntRange(min=0),
+              help="Queries that may wait for a worker; beyond that, 503 with Retry-After.")
+@click.option("--allow-update", is_flag=True, help="Open a SPARQL Update endpoint at /update.")
+@click.option("--update-token", envvar="KG_UPDATE_TOKEN",
+              help="Bearer token /update requires (env KG_UPDATE_TOKEN); without one /update "
+                   "is only allowed on a loopback address.")
+def serve(store: Path, data: Path | None, host: str, port: int, timeout: float, workers: int,
+          max_queued: int, allow_update: bool, update_token: str | None) -> None:
+    """Serve the graph: SPARQL 1.1 Protocol at /sparql and a page for every entity."""
+    import tempfile
 
-    db, info = load_in_memory(store)
-    app = create_app(ServeConfig(store=db, base=info.base))
-    err.print(f"serving {store} ({len(db):,} quads) on http://{host}:{port}/ — "
-              f"SPARQL at http://{host}:{port}/sparql", markup=False)
-    app.run(host=host, port=port, threaded=True)
+    import waitress
+    from pyoxigraph import RdfFormat as Format
+
+    from kg.serve import ServeConfig, create_app
+    from kg.serve.pool import QueryPool
+    from kg.serve.source import Source
+
+    if update_token and not allow_update:
+        raise KgError("--update-token needs --allow-update")
+    if allow_update and not update_token and not _is_loopback(host):
+        raise KgError(f"refusing to open /update on {host} without --update-token: anyone "
+                      "who can reach it could change the graph")
+    source = Source("data", data) if data else Source("store", store)
+    base = source.base()
+    graph = source.load()
+    with tempfile.TemporaryDirectory(prefix="kg-serve-") as scratch:
+        if data is None:  # workers load a private snapshot: a rebuild cannot split them
+            snapshot = Path(scratch) / "snapshot.nq"
+            graph.dump(str(snapshot), Format.N_QUADS)
+            source = Source("data", snapshot)
+        err.print(f"loading {len(graph):,} quads into {workers} query worker(s)…", markup=False)
+        pool = QueryPool(source, size=workers, timeout=timeout, max_queued=max_queued).start()
+        config = ServeConfig(store=graph, base=base, union=data is None, pool=pool,
+                             timeout=timeout, allow_update=allow_update,
+                             update_token=update_token)
+        app = create_app(config)
+        where = f"http://{host}:{port}"
+        err.print(f"serving on {where}/ — SPARQL at {where}/sparql"
+                  + (f", updates at {where}/update" if allow_update else ""), markup=False)
+        try:
+            waitress.serve(app, host=host, port=port, threads=workers + max_queued + 2,
+                           ident="kg", _quiet=True)
+        finally:
+            pool.close()
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

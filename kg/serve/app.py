@@ -7,12 +7,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from flask import Flask, Response
 from pyoxigraph import Store
 
 from kg.serve import pages, queries, sparql
+from kg.serve.pool import QueryPool
 
 #: Pages use only our own scripts and styles; nothing is loaded from other sites.
 CONTENT_SECURITY_POLICY = (
@@ -34,6 +36,12 @@ class ServeConfig:
     base: str | None = None
     union: bool = True
     max_body_bytes: int = 1 << 20
+    #: worker processes for /sparql; None runs queries in-process (no timeout: embedding, tests)
+    pool: QueryPool | None = None
+    timeout: float = 30.0
+    allow_update: bool = False
+    update_token: str | None = None
+    update_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def create_app(config: ServeConfig) -> Flask:
@@ -41,6 +49,8 @@ def create_app(config: ServeConfig) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["kg"] = config
     app.register_blueprint(sparql.bp)
+    if config.allow_update:
+        app.register_blueprint(sparql.update_bp)
     app.register_blueprint(queries.bp)
     app.register_blueprint(pages.bp)
 

@@ -1,7 +1,281 @@
-"""The home page and a page for every entity IRI. (Filled in by the serving issue.)"""
+"""The home page, a page for every entity IRI, and the ontology at its namespace IRI.
+
+Every IRI minted under the served base dereferences here: `base + path` answers with an HTML
+page for browsers and with its description as Turtle, N-Triples or JSON-LD by Accept header or
+by a `.ttl`, `.nt` or `.jsonld` suffix (the suffix wins, so a link can name a format). Media
+types come from the endpoint's one negotiation table; reads live in `describe`.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+from flask import Blueprint, Response, current_app, render_template, request
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
+
+from kg.mapping.vocab import RDF_TYPE, XSD, ontology_namespace, prefixes, schema
+from kg.serve.describe import Description, Reader, load_ontology, ontology_terms
+from kg.serve.negotiation import GRAPHS, SHORT_NAMES, choose
+from kg.store.stats import graph_stats
+
+if TYPE_CHECKING:  # app.py imports this module while it defines ServeConfig
+    from kg.serve.app import ServeConfig
 
 bp = Blueprint("pages", __name__, template_folder="templates")
+
+#: (name, path suffix, media type) of the RDF forms every page links to; suffixes are short
+#: names of the negotiation table
+FORMATS = tuple((name, suffix, SHORT_NAMES[suffix])
+                for name, suffix in (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld")))
+SUFFIXES = tuple(suffix for _, suffix, _ in FORMATS)
+#: HTML first, so that browsers, `*/*` and a missing Accept header get the page
+PAGE_TYPES: dict[str, Any] = {"text/html": None, **GRAPHS}
+#: characters a minted IRI path may hold unescaped (RFC 3987 sub-delims, ':' and '@')
+_PATH_SAFE = "/-._~!$&'()*+,;=:@"
+_LINKABLE = ("http://", "https://", "mailto:")
+_PLAIN = {XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
+_CACHE = "kg.pages"
+
+
+def _config() -> ServeConfig:
+    return current_app.extensions["kg"]
+
+
+def _cached(key: str, compute: Callable[[], Any]) -> Any:
+    """Per-app memo in `current_app.extensions`: the store is read-only while served."""
+    cache = current_app.extensions.setdefault(_CACHE, {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def _base() -> str:
+    """The served base; a plain RDF file has none, so the server's own root stands in."""
+    return _config().base or request.url_root
+
+
+def _text(status: int, message: str) -> Response:
+    return Response(message + "\n", status=status, mimetype="text/plain",
+                    headers={"Vary": "Accept"})
+
+
+def _not_found() -> Response:
+    chosen = choose(request.accept_mimetypes, PAGE_TYPES)
+    if chosen is None or chosen[0] != "text/html":
+        return _text(404, f"nothing is known about {request.path}")
+    body = render_template("pages/not_found.html", path=request.path)
+    return Response(body, status=404, mimetype="text/html", headers={"Vary": "Accept"})
+
+
+def _negotiate(suffix: str | None) -> tuple[str, RdfFormat | None] | None:
+    """(media type, RDF format or None for HTML); None when no acceptable type is offered."""
+    if suffix:
+        return choose(request.accept_mimetypes, GRAPHS, suffix)  # type: ignore[return-value]
+    return choose(request.accept_mimetypes, PAGE_TYPES)  # type: ignore[return-value]
+
+
+def _rdf(triples: list[Triple], media: str, fmt: RdfFormat, base: str) -> Response:
+    body = serialize(triples, format=fmt, prefixes=prefixes(base))
+    return Response(body, mimetype=media, headers={"Vary": "Accept"})
+
+
+def _html(template: str, **context: Any) -> Response:
+    return Response(render_template(template, **context), mimetype="text/html",
+                    headers={"Vary": "Accept"})
+
+
+@bp.get("/")
+def home() -> str:
+    """What the graph holds and where to go next; the figures are computed once per app."""
+    config, base = _config(), _base()
+
+    def summary() -> dict[str, Any]:
+        reader = Reader(config.store, base, config.union)
+        people = reader.profiles() if config.base else []
+        return {"stats": graph_stats(config.store, base),
+                "profiles": [(_local(r["person"].value, base), r["name"].value if r["name"]
+                              else r["person"].value) for r in people]}
+
+    return render_template("pages/home.html", base=config.base, **_cached("home", summary))
+
+
+@bp.get("/ontology")
+@bp.get("/ontology.<suffix>")
+def ontology(suffix: str | None = None) -> Response:
+    """`ontology/kg.ttl` at its namespace IRI, each term anchored by its local name."""
+    if suffix is not None and suffix not in SUFFIXES:
+        return _not_found()
+    base = _base()
+    if _config().base:
+        triples = _cached("ontology", lambda: load_ontology(base))
+    else:  # resolved against the Host the client sent: not worth a cache entry per host
+        triples = load_ontology(base)
+    chosen = _negotiate(suffix)
+    if chosen is None:
+        return _text(406, f"available: text/html, {', '.join(GRAPHS)}")
+    media, fmt = chosen
+    if fmt is not None:
+        return _rdf(triples, media, fmt, base)
+    iri = base + "ontology"
+    head = {t.predicate.value: t.object for t in triples if t.subject.value == iri}
+    namespace = ontology_namespace(base)
+    terms = ontology_terms(triples, namespace)
+    return _html("pages/ontology.html", iri=iri, head=head, terms=terms, formats=FORMATS,
+                 curie=lambda i: _curie(i, base), href=lambda i: _href(i, base))
+
+
+@bp.get("/<path:path>")
+def entity(path: str) -> Response:
+    """The page or the RDF description of the IRI `base + path`; 404 when the graph lacks it."""
+    config = _config()
+    if config.base is None:  # a plain RDF file: its IRIs are not ours to dereference
+        return _not_found()
+    reader = Reader(config.store, config.base, config.union)
+    paths = _requested_paths(path)
+    suffix = paths[0].rpartition(".")[2] if "." in paths[0] else None
+    iri = None
+    if suffix in SUFFIXES:
+        iri = reader.find(p[: -len(suffix) - 1] for p in paths if p.endswith("." + suffix))
+    if iri is None:  # no suffix, or the whole path (dot included) names the entity
+        suffix, iri = None, reader.find(paths)
+    if iri is None:
+        return _not_found()
+    chosen = _negotiate(suffix)
+    if chosen is None:
+        return _text(406, f"available: text/html, {', '.join(GRAPHS)}")
+    media, fmt = chosen
+    description = reader.describe(iri)
+    if fmt is not None:
+        return _rdf(description.triples(), media, fmt, config.base)
+    return _html("pages/entity.html", **_entity_view(reader, description))
+
+
+def _requested_paths(decoded: str) -> list[str]:
+    """The path as the client sent it, as decoded, and re-encoded: the IRI is `base + path`.
+
+    The raw form matches an IRI minted with percent-escapes exactly; the decoded form matches
+    one holding non-ASCII characters; the encoded form covers servers that drop the raw path.
+    """
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+    raw_path = urlsplit(raw).path
+    root = request.script_root
+    if root and raw_path.startswith(root + "/"):
+        raw_path = raw_path[len(root):]
+    candidates = [raw_path[1:] if raw_path.startswith("/") else "", decoded,
+                  quote(decoded, safe=_PATH_SAFE), quote(decoded, safe="/-._~")]
+    return [c for c in dict.fromkeys(candidates) if c]
+
+
+def _local(iri: str, base: str) -> str | None:
+    """The local path of an IRI of this graph, or None for an external one."""
+    return "/" + iri[len(base):] if iri.startswith(base) else None
+
+
+def _href(iri: str, base: str) -> str | None:
+    """Where a link to `iri` goes: its local path, or itself if it is a web or mail address."""
+    local = _local(iri, base)
+    if local is not None:
+        return local
+    return iri if iri.startswith(_LINKABLE) else None
+
+
+@lru_cache(maxsize=8)
+def _namespaces(base: str) -> list[tuple[str, str]]:
+    return sorted(prefixes(base).items(), key=lambda kv: -len(kv[1]))
+
+
+def _curie(iri: str, base: str) -> str:
+    """`schema:name` for an IRI of a common namespace, else the IRI itself."""
+    for prefix, namespace in _namespaces(base):
+        local = iri[len(namespace):]
+        if iri.startswith(namespace) and local and "/" not in local and "#" not in local:
+            return f"{prefix}:{local}"
+    return iri
+
+
+def _term(term: Any, base: str, labels: dict[str, str]) -> dict[str, Any]:
+    """How one RDF term is shown: text, link, IRI on hover, and a datatype or language note."""
+    if isinstance(term, NamedNode):
+        iri = term.value
+        return {"text": labels.get(iri) or _label_of_part(iri, labels) or _curie(iri, base),
+                "href": _href(iri, base), "iri": iri, "note": None,
+                "external": _local(iri, base) is None}
+    if isinstance(term, Literal):
+        note = f"@{term.language}" if term.language else None
+        if note is None and term.datatype.value not in _PLAIN:
+            note = _curie(term.datatype.value, base)
+        return {"text": term.value, "href": None, "iri": None, "note": note, "external": False}
+    text = f"_:{term.value}" if isinstance(term, BlankNode) else str(term)
+    return {"text": text, "href": None, "iri": None, "note": None, "external": False}
+
+
+def _label_of_part(iri: str, labels: dict[str, str]) -> str | None:
+    """`Title · author-2` for a `#` part of a labelled document."""
+    document, hash_, fragment = iri.partition("#")
+    return f"{labels[document]} · {fragment}" if hash_ and document in labels else None
+
+
+def _property_key(iri: str, base: str) -> tuple[int, str]:
+    """rdf:type first, then schema:name, then by prefixed name."""
+    return {RDF_TYPE.value: 0, schema.name.value: 1}.get(iri, 2), _curie(iri, base)
+
+
+def _values(triples: list[Triple], base: str, labels: dict[str, str]) -> dict[str, list[Any]]:
+    """The shown values of each property, sorted by their text."""
+    grouped: dict[str, list[Any]] = {}
+    for t in triples:
+        grouped.setdefault(t.predicate.value, []).append(_term(t.object, base, labels))
+    for values in grouped.values():
+        values.sort(key=lambda v: (v["text"].casefold(), v["iri"] or ""))
+    return grouped
+
+
+def _rows(triples: list[Triple], base: str, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """One row per property with its values."""
+    grouped = _values(triples, base, labels)
+    return [{"property": _term(NamedNode(p), base, {}), "values": grouped[p]}
+            for p in sorted(grouped, key=lambda p: _property_key(p, base))]
+
+
+def _parts(d: Description, base: str, labels: dict[str, str]) -> dict[str, Any]:
+    """The `#` parts as one table: a row per part in order, a column per property."""
+    parts = [(node.value.partition("#")[2], _values(ts, base, labels)) for node, ts in d.parts]
+    keys = sorted({p for _, grouped in parts for p in grouped},
+                  key=lambda p: _property_key(p, base))
+    return {"columns": [_term(NamedNode(p), base, {}) for p in keys],
+            "rows": [{"id": part, "cells": [grouped.get(p, []) for p in keys]}
+                     for part, grouped in parts]}
+
+
+def _entity_view(reader: Reader, d: Description) -> dict[str, Any]:
+    base, iri = reader.base, d.iri.value
+    nodes: list[Any] = [d.iri, *(t.object for t in d.outgoing), *(t.subject for t in d.incoming)]
+    for _, ts in d.parts:
+        nodes.extend(t.object for t in ts)
+    nodes.extend(NamedNode(t.subject.value.partition("#")[0]) for t in d.incoming
+                 if isinstance(t.subject, NamedNode) and "#" in t.subject.value)
+    labels = reader.labels(nodes)
+    view: dict[str, Any] = {
+        "iri": iri,
+        "label": labels.get(iri, iri),
+        "local": _local(iri, base),
+        "types": [_term(t.object, base, labels) for t in d.outgoing if t.predicate == RDF_TYPE],
+        "rows": _rows(d.outgoing, base, labels),
+        "parts": _parts(d, base, labels),
+        "incoming": [{"subject": _term(t.subject, base, labels),
+                      "property": _term(t.predicate, base, {})} for t in d.incoming],
+        "formats": FORMATS,
+        "papers": [], "coauthors": [],
+    }
+    if any(t.predicate == RDF_TYPE and t.object == schema.Person for t in d.outgoing):
+        view["papers"] = [{"href": _local(r["paper"].value, base), "title": r["title"].value,
+                           "date": r["date"].value if r["date"] else ""}
+                          for r in reader.papers_of(d.iri)]
+        view["coauthors"] = [{"href": _local(r["other"].value, base),
+                              "name": r["name"].value if r["name"] else r["other"].value,
+                              "shared": int(r["shared"].value)}
+                             for r in reader.coauthors_of(d.iri)]
+    return view

@@ -1,73 +1,209 @@
-"""The SPARQL 1.1 Protocol at /sparql: GET, POST form and POST direct queries.
+"""The SPARQL 1.1 Protocol: queries at /sparql, and updates at /update when allowed.
 
-Results are serialised by pyoxigraph straight from the engine: no per-row Python.
+Request parsing and errors live here; the media types live in `negotiation`; execution (in
+worker processes with a timeout, or in-process for an embedded app) lives in `pool`. Results are
+serialised by pyoxigraph inside the worker: no per-row Python.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
-from pyoxigraph import QueryTriples
+import hmac
+import logging
 
-from kg.errors import QueryError
+from flask import Blueprint, Response, current_app, render_template, request
+from pyoxigraph import DefaultGraph, RdfFormat
+from werkzeug.datastructures import MultiDict
+
+from kg.serve.description import SD_PREFIXES, service_description
 from kg.serve.negotiation import GRAPHS, RESULTS, choose
-from kg.store.query import run_query
+from kg.serve.pool import (
+    BadRequest,
+    Busy,
+    NotAcceptable,
+    QueryJob,
+    Timeout,
+    UpdateJob,
+    execute_query,
+    execute_update,
+)
+from kg.serve.using import UsingConflict, add_using
 
-bp = Blueprint("sparql", __name__)
+log = logging.getLogger(__name__)
+bp = Blueprint("sparql", __name__, template_folder="templates")
+update_bp = Blueprint("update", __name__)
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
+RETRY_AFTER_SECONDS = "2"
 
 
-def _error(status: int, message: str) -> Response:
-    return Response(message + "\n", status=status, mimetype="text/plain")
+class ProtocolError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
-def _read_request() -> tuple[str | None, Response | None]:
-    """The query text of a protocol request, or the error response it deserves."""
+def _text(status: int, message: str, **headers: str) -> Response:
+    return Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain",
+                    headers=headers)
+
+
+def _body_text() -> str:
+    """The body of a direct POST: the protocol allows UTF-8 only."""
+    if not _is_utf8(request.mimetype_params.get("charset")):
+        raise ProtocolError(400, "SPARQL requests must be UTF-8 (charset="
+                                 f"{request.mimetype_params['charset']} given)")
+    try:
+        return request.get_data().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProtocolError(400, "the request body is not valid UTF-8") from None
+
+
+def _is_utf8(charset: str | None) -> bool:
+    return charset is None or charset.lower() in ("utf-8", "utf8")
+
+
+def _params(kind: str) -> tuple[str | None, MultiDict]:
+    """The operation text (`query` or `update`) of a protocol request and its parameters.
+
+    GET takes everything from the URL; POST form from the body; POST direct takes the text from
+    the body and the other parameters from the URL. Raises ProtocolError.
+    """
+    direct = QUERY_TYPE if kind == "query" else UPDATE_TYPE
+    other = "update" if kind == "query" else "query"
     if request.method == "GET":
-        queries = request.args.getlist("query")
-        if "update" in request.args:
-            return None, _error(405, "updates are not accepted here: use POST to /update")
+        params = request.args
+        texts = params.getlist(kind)
+    elif request.mimetype == FORM:
+        if not _is_utf8(request.mimetype_params.get("charset")):
+            raise ProtocolError(400, "form bodies must be UTF-8")
+        params = MultiDict(list(request.args.items(multi=True))
+                           + list(request.form.items(multi=True)))
+        texts = request.form.getlist(kind)
+    elif request.mimetype == direct:
+        params = request.args
+        texts = [_body_text()]
+    elif request.mimetype in (QUERY_TYPE, UPDATE_TYPE):
+        raise ProtocolError(400, f"this URL takes SPARQL {kind}s; send {other}s to "
+                                 f"{'/update' if kind == 'query' else '/sparql'}")
     else:
-        media = request.mimetype
-        if media == FORM:
-            if "update" in request.form:
-                return None, _error(403, "this endpoint answers queries only; updates are refused")
-            queries = request.form.getlist("query")
-        elif media == QUERY_TYPE:
-            try:
-                queries = [request.get_data().decode(request.mimetype_params.get("charset",
-                                                                                  "utf-8"))]
-            except (UnicodeDecodeError, LookupError):
-                return None, _error(400, "the query body is not in the declared character set")
-        elif media == UPDATE_TYPE:
-            return None, _error(403, "this endpoint answers queries only; updates are refused")
-        else:
-            return None, _error(415, f"unsupported media type {media or '(none)'!r}: send "
-                                     f"{FORM} or {QUERY_TYPE}")
-    if len(queries) > 1:
-        return None, _error(400, "exactly one query parameter is allowed")
-    return (queries[0] if queries else None), None
+        raise ProtocolError(415, f"unsupported media type {request.mimetype or '(none)'!r}: "
+                                 f"send {FORM} or {direct}")
+    if other in params and kind == "query":
+        raise ProtocolError(400, "this endpoint answers queries only; updates are refused")
+    if len(texts) > 1:
+        raise ProtocolError(400, f"exactly one '{kind}' parameter is allowed, got {len(texts)}")
+    return (texts[0] if texts else None), params
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
     config = current_app.extensions["kg"]
-    query, problem = _read_request()
-    if problem is not None:
-        return problem
-    if query is None:
-        return _error(400, "missing 'query' parameter")
     try:
-        result = run_query(config.store, query, config.base or "", union=config.union)
-    except QueryError as e:
-        return _error(400, str(e))
-    table = GRAPHS if isinstance(result, QueryTriples) else RESULTS
-    chosen = choose(request.accept_mimetypes, table, request.args.get("format"))
-    if chosen is None:
-        return _error(406, "none of the accepted media types can carry this result; "
-                           f"available: {', '.join(table)}")
-    media, fmt = chosen
-    body = result.serialize(format=fmt)
+        query, params = _params("query")
+    except ProtocolError as e:
+        return _text(e.status, str(e))
+    if query is None:
+        if request.method == "GET" and request.accept_mimetypes.best_match(
+                ["text/html", "text/turtle"]) == "text/html":
+            return _yasgui()
+        if request.method == "GET" and not params:
+            return _description()
+        return _text(400, "missing 'query' parameter")
+    fmt = params.get("format")
+    results = choose(request.accept_mimetypes, RESULTS, fmt)
+    graphs = choose(request.accept_mimetypes, GRAPHS, fmt)
+    job = QueryJob(
+        text=query,
+        base=config.base or request.base_url,
+        graph_prefixes=config.base is not None,
+        union=config.union,
+        results_media=results[0] if results else None,
+        graph_media=graphs[0] if graphs else None,
+        default_graphs=tuple(params.getlist("default-graph-uri")),
+        named_graphs=tuple(params.getlist("named-graph-uri")),
+    )
+    try:
+        if config.pool is not None:
+            media, body = config.pool.run(job)
+        else:
+            media, body = execute_query(config.store, job)
+    except BadRequest as e:
+        return _text(400, f"invalid query: {e}")
+    except NotAcceptable as e:
+        table = GRAPHS if e.graph else RESULTS
+        return _text(406, "none of the accepted media types can carry this result; "
+                          f"available: {', '.join(table)}")
+    except Timeout:
+        return _text(504, f"the query ran longer than the {config.timeout:g} s limit and was "
+                          "stopped; narrow it down or add a LIMIT")
+    except Busy:
+        return _text(503, "the endpoint is busy; try again shortly",
+                     **{"Retry-After": RETRY_AFTER_SECONDS})
     return Response(body, mimetype=media, headers={"Vary": "Accept"})
+
+
+def _description() -> Response:
+    from kg.serve.catalog import load_catalog
+
+    config = current_app.extensions["kg"]
+    root = request.host_url.rstrip("/")
+    store = service_description(
+        endpoint=f"{root}/sparql",
+        union=config.union,
+        update=f"{root}/update" if config.allow_update else None,
+        saved=load_catalog(),
+        queries_url=f"{root}/queries",
+    )
+    media, fmt = choose(request.accept_mimetypes, GRAPHS) or ("text/turtle", RdfFormat.TURTLE)
+    body = store.dump(format=fmt, from_graph=DefaultGraph(), prefixes=SD_PREFIXES)
+    return Response(body, mimetype=media, headers={"Vary": "Accept"})
+
+
+def _yasgui() -> Response:
+    return Response(render_template("sparql/yasgui.html"), mimetype="text/html")
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """Browsers on other sites may query the endpoint (read-only, no credentials)."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+@update_bp.route("/update", methods=["GET", "POST"])
+def update() -> Response:
+    config = current_app.extensions["kg"]
+    if request.method == "GET":
+        return _text(405, "updates must be POSTed", Allow="POST")
+    if config.update_token is not None:
+        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(supplied.encode(), config.update_token.encode()):
+            return _text(401, "this update endpoint needs 'Authorization: Bearer <token>'",
+                         **{"WWW-Authenticate": 'Bearer realm="kg"'})
+    try:
+        text, params = _params("update")
+        if text is None:
+            raise ProtocolError(400, "missing 'update' parameter")
+        text = add_using(text, params.getlist("using-graph-uri"),
+                         params.getlist("using-named-graph-uri"))
+    except ProtocolError as e:
+        return _text(e.status, str(e))
+    except UsingConflict as e:
+        return _text(400, str(e))
+    job = UpdateJob(text, config.base or request.base_url, config.base is not None)
+    try:
+        with config.update_lock:
+            execute_update(config.store, job)
+            if config.pool is not None:
+                config.pool.update(job)
+    except BadRequest as e:
+        return _text(400, f"invalid update: {e}")
+    except Busy:
+        return _text(503, "the endpoint is busy; try again shortly",
+                     **{"Retry-After": RETRY_AFTER_SECONDS})
+    return Response(status=204)
