@@ -49,8 +49,7 @@ def create_app(config: ServeConfig) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["kg"] = config
     app.register_blueprint(sparql.bp)
-    if config.allow_update:
-        app.register_blueprint(sparql.update_bp)
+    app.register_blueprint(sparql.update_bp if config.allow_update else sparql.update_off_bp)
     app.register_blueprint(queries.bp)
     app.register_blueprint(pages.bp)
 

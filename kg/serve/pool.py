@@ -201,8 +201,13 @@ class QueryPool:
         threading.Thread(target=respawn, daemon=True, name="kg-respawn").start()
 
     def _acquire(self) -> _Worker:
+        """An idle worker: at once if there is one, else after a bounded wait in a bounded queue."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
         with self._lock:
-            if self._waiting >= self.max_queued + self.size:
+            if self._waiting >= self.max_queued:
                 raise Busy()
             self._waiting += 1
         try:

@@ -31,6 +31,7 @@ from kg.serve.using import UsingConflict, add_using
 log = logging.getLogger(__name__)
 bp = Blueprint("sparql", __name__, template_folder="templates")
 update_bp = Blueprint("update", __name__)
+update_off_bp = Blueprint("update_off", __name__)
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
@@ -173,6 +174,11 @@ def _cors(response: Response) -> Response:
     response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
     response.headers["Access-Control-Max-Age"] = "86400"
     return response
+
+
+@update_off_bp.route("/update", methods=["GET", "POST"])
+def update_off() -> Response:
+    return _text(404, "updates are off: start kg serve with --allow-update to open /update")
 
 
 @update_bp.route("/update", methods=["GET", "POST"])

@@ -1,0 +1,254 @@
+"""The SPARQL endpoint of a real `kg serve` process on 127.0.0.1: protocol, limits, updates."""
+
+from __future__ import annotations
+
+import io
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from rdflib import Graph
+
+from conftest import ROOT
+from kg.cli import main
+
+PAPERS = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }"
+#: a cross product of the whole graph with itself, four times: never finishes in time
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+JSON = "application/sparql-results+json"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A `kg serve` subprocess; stopped when the test module ends."""
+
+    def __init__(self, *args: str) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kg", "serve", "--port", str(self.port), *args],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                output = self.process.stdout.read()
+                self.process.stdout.close()
+                raise RuntimeError(f"kg serve exited: {output}")
+            try:
+                requests.get(f"{self.url}/sparql", params={"query": "ASK {}"}, timeout=2)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("kg serve did not answer within 60 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+        self.process.stdout.close()
+
+    def query(self, query: str, accept: str = JSON, headers: dict | None = None
+              ) -> requests.Response:
+        return requests.post(f"{self.url}/sparql", data={"query": query}, timeout=30,
+                             headers={"Accept": accept, **(headers or {})})
+
+    def count(self, query: str = PAPERS) -> str:
+        response = self.query(query)
+        assert response.status_code == 200, response.text
+        return response.json()["results"]["bindings"][0]["n"]["value"]
+
+
+@pytest.fixture(scope="module")
+def server(seed_store_dir: Path) -> Iterator[Server]:
+    s = Server("--store", str(seed_store_dir), "--workers", "1", "--max-queued", "0",
+               "--timeout", "2")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def writable(tmp_path_factory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("w") / "data.ttl"
+    data.write_text("<http://example.org/s> <http://example.org/p> 1 .\n")
+    s = Server("--data", str(data), "--workers", "2", "--allow-update", "--update-token",
+               "s3cret")
+    yield s
+    s.stop()
+
+
+def test_get_post_form_and_direct(server):
+    q = {"query": PAPERS}
+    assert requests.get(f"{server.url}/sparql", params=q, timeout=10).json()[
+        "results"]["bindings"][0]["n"]["value"] == "50"
+    direct = requests.post(f"{server.url}/sparql", data=PAPERS.encode(), timeout=10,
+                           headers={"Content-Type": "application/sparql-query; charset=UTF-8"})
+    assert direct.json()["results"]["bindings"][0]["n"]["value"] == "50"
+    assert server.count() == "50"
+
+
+@pytest.mark.parametrize(("accept", "media", "body"), [
+    ("application/sparql-results+xml", "application/sparql-results+xml", "<literal"),
+    ("text/csv", "text/csv", "n\r\n50\r\n"),
+    ("text/tab-separated-values", "text/tab-separated-values", "?n\n50\n"),
+    ("application/sparql-results+xml;q=0.2, application/sparql-results+json",
+     "application/sparql-results+json", '"value":"50"'),
+    ("*/*", "application/sparql-results+json", '"value":"50"'),
+])
+def test_results_content_negotiation(server, accept, media, body):
+    response = server.query(PAPERS, accept=accept)
+    assert response.headers["Content-Type"].split(";")[0] == media
+    assert body in response.text
+    assert response.headers["Vary"] == "Accept"
+
+
+@pytest.mark.parametrize(("accept", "rdflib_format"), [
+    ("text/turtle", "turtle"), ("application/n-triples", "nt"),
+    ("application/rdf+xml", "xml"), ("application/ld+json", "json-ld"),
+])
+def test_graph_content_negotiation(server, accept, rdflib_format):
+    construct = """CONSTRUCT { ?p schema:name ?t } WHERE { ?p a schema:ScholarlyArticle ;
+                   schema:name ?t }"""
+    response = server.query(construct, accept=accept)
+    assert response.headers["Content-Type"].split(";")[0] == accept
+    graph = Graph().parse(data=response.content, format=rdflib_format)
+    assert len(graph) == 50
+
+
+def test_malformed_query_is_400_with_line_and_column(server):
+    response = server.query("SELECT ?x WHERE {\n  ?x ?y }")
+    assert response.status_code == 400
+    assert response.text == "invalid query: error at 2:10: expected one of LATERAL, SERVICE, [_]\n"
+
+
+def test_protocol_errors(server):
+    two = requests.post(f"{server.url}/sparql", data=[("query", "ASK {}"), ("query", "ASK {}")],
+                        timeout=10)
+    assert (two.status_code, two.text) == (400, "exactly one 'query' parameter is allowed, "
+                                                "got 2\n")
+    plain = requests.post(f"{server.url}/sparql", data=b"ASK {}", timeout=10,
+                          headers={"Content-Type": "text/plain"})
+    assert plain.status_code == 415
+    assert requests.get(f"{server.url}/sparql", params={"query": "ASK {"},
+                        timeout=10).status_code == 400
+    none = server.query(PAPERS, accept="image/png")
+    assert none.status_code == 406
+
+
+def test_updates_are_refused_by_the_query_endpoint_and_change_nothing(server):
+    insert = "INSERT DATA { <http://example.org/x> a <https://schema.org/ScholarlyArticle> }"
+    form = requests.post(f"{server.url}/sparql", data={"update": insert}, timeout=10)
+    direct = requests.post(f"{server.url}/sparql", data=insert.encode(), timeout=10,
+                           headers={"Content-Type": "application/sparql-update"})
+    as_query = server.query(insert)
+    assert (form.status_code, direct.status_code, as_query.status_code) == (400, 400, 400)
+    off = requests.post(f"{server.url}/update", data={"update": insert}, timeout=10)
+    assert (off.status_code, off.text) == (
+        404, "updates are off: start kg serve with --allow-update to open /update\n")
+    assert server.count() == "50"
+
+
+def test_runaway_query_times_out_and_the_service_recovers(server):
+    started = time.monotonic()
+    response = server.query(RUNAWAY)
+    assert response.status_code == 504
+    assert response.text == ("the query ran longer than the 2 s limit and was stopped; narrow it "
+                             "down or add a LIMIT\n")
+    assert time.monotonic() - started < 10
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the replacement worker loads in the background
+        response = server.query(PAPERS)
+        if response.status_code == 200:
+            break
+        assert response.status_code == 503
+        time.sleep(0.2)
+    assert response.json()["results"]["bindings"][0]["n"]["value"] == "50"
+
+
+def test_beyond_the_concurrency_limit_is_503_with_retry_after(server):
+    blocker = threading.Thread(target=server.query, args=(RUNAWAY,))
+    blocker.start()
+    time.sleep(0.5)
+    response = server.query(PAPERS)
+    blocker.join()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    assert response.text == "the endpoint is busy; try again shortly\n"
+
+
+def test_body_over_the_limit_is_413(server):
+    response = requests.post(f"{server.url}/sparql", timeout=10,
+                             data=b"ASK {} #" + b"x" * (2 << 20),
+                             headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 413
+
+
+def test_cors(server):
+    response = server.query(PAPERS, headers={"Origin": "https://elsewhere.example"})
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    preflight = requests.options(f"{server.url}/sparql", timeout=10, headers={
+        "Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 200
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+
+
+def test_service_description_without_query(server):
+    response = requests.get(f"{server.url}/sparql", headers={"Accept": "text/turtle"}, timeout=10)
+    graph = Graph().parse(data=response.text, format="turtle")
+    rows = set(graph.query("""PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>
+        SELECT ?e WHERE { ?s a sd:Service ; sd:endpoint ?e ;
+          sd:feature sd:UnionDefaultGraph }"""))
+    assert [str(r[0]) for r in rows] == [f"{server.url}/sparql"]
+    saved = {str(o) for o in graph.objects(None, None) if str(o).endswith(".rq")}
+    assert len(saved) == len(list((ROOT / "queries").glob("*.rq")))
+
+
+def test_update_needs_the_token_and_reaches_every_worker(writable):
+    insert = "INSERT DATA { <http://example.org/s> <http://example.org/p> 2 }"
+    anonymous = requests.post(f"{writable.url}/update", data={"update": insert}, timeout=10)
+    assert anonymous.status_code == 401
+    authorised = requests.post(f"{writable.url}/update", data={"update": insert}, timeout=10,
+                               headers={"Authorization": "Bearer s3cret"})
+    assert authorised.status_code == 204
+    counts = {writable.count("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }") for _ in range(6)}
+    assert counts == {"2"}  # both workers, whichever answers
+    bad = requests.post(f"{writable.url}/update", data={"update": "INSERT DATA {"}, timeout=10,
+                        headers={"Authorization": "Bearer s3cret"})
+    assert bad.status_code == 400 and bad.text.startswith("invalid update: error at 1:")
+
+
+def test_data_file_is_served_as_is_without_union(writable):
+    assert writable.count("SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }") == "0"
+
+
+def test_update_without_token_only_on_loopback(runner, tmp_path: Path):
+    data = tmp_path / "d.nt"
+    data.write_text("")
+    result = runner.invoke(main, ["serve", "--data", str(data), "--allow-update",
+                                  "--host", "0.0.0.0"])
+    assert result.exit_code == 1
+    assert result.output == ("kg: refusing to open /update on 0.0.0.0 without --update-token: "
+                             "anyone who can reach it could change the graph\n")
+
+
+def test_bad_data_file_names_file_and_line(runner, tmp_path: Path):
+    data = tmp_path / "bad.ttl"
+    data.write_text("<http://example.org/s> <http://example.org/p> .\n")
+    result = runner.invoke(main, ["serve", "--data", str(data)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"kg: {data}: Parser error at line 1 column 47: ")
+
+
+def test_multipart_is_not_a_query(server):
+    response = requests.post(f"{server.url}/sparql", timeout=10,
+                             files={"query": ("q.rq", io.BytesIO(b"ASK {}"))})
+    assert response.status_code == 415
