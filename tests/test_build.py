@@ -168,3 +168,23 @@ def test_store_copy_is_readable_while_replaced(tmp_path: Path):
         == "50"
     shutil.rmtree(store_dir.resolve())
     os.unlink(store_dir)
+
+
+def test_link_graphs_survive_a_rebuild_and_can_be_replaced(tmp_path: Path):
+    from kg.mapping.iris import Minter
+    from kg.store.graphs import replace_graphs
+
+    store_dir = tmp_path / "store"
+    before = build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False).counts["quads"]
+    graph = Minter(BASE).link_graph("dblp")
+    same_as = NamedNode("http://www.w3.org/2002/07/owl#sameAs")
+    person = NamedNode(BASE + "person/guoying-zhao")
+    link = Quad(person, same_as, NamedNode("https://dblp.org/pid/00/0"), graph)
+    counts = replace_graphs(store_dir, {graph: [link]})
+    assert counts["quads"] == before + 1
+    build([SEED, SECOND], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
+    db, _ = open_read_only(store_dir)
+    assert list(db.quads_for_pattern(None, same_as, None, None)) == [link]
+    replace_graphs(store_dir, {graph: []})
+    db, _ = open_read_only(store_dir)
+    assert list(db.quads_for_pattern(None, same_as, None, None)) == []

@@ -23,6 +23,8 @@ _SPACES = re.compile(r"\s+")
 _PUNCT_OR_SPACE = re.compile(r"[\W_]+", re.UNICODE)
 _LATEX = re.compile(r"\\[a-zA-Z]+|[{}$^]")
 PAPER_SLUG_WORDS = 5
+#: where the named graphs of links live, under the base IRI: `graph/links/<source>`
+LINK_GRAPHS = "graph/links/"
 
 
 def name_key(name: str) -> str:
@@ -94,6 +96,10 @@ class Minter:
     def graph(self, source_name: str) -> NamedNode:
         """The named graph holding everything one profile file says."""
         return self._iri(f"graph/{_source_slug(source_name)}")
+
+    def link_graph(self, source: str) -> NamedNode:
+        """The named graph of the links to one reference source (dblp, wikidata, …)."""
+        return self._iri(f"{LINK_GRAPHS}{quote(source, safe='-._~')}")
 
 
 def _source_slug(source_name: str) -> str:

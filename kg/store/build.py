@@ -1,16 +1,14 @@
 """Build a store from profile files, aside, and swap it in only when it is complete.
 
-`--store DIR` is a symlink to a build folder beside it. A build writes a new folder, validates
-it, then replaces the symlink in one `rename`: a failed, refused or killed build leaves the
-previous store — and every server reading it — untouched.
+A build parses every file first (so every problem is reported before anything is written),
+then maps and bulk-loads the profiles into a new folder, carries over the graphs that do not
+come from profiles (links), validates, and swaps the new folder in (`kg.store.swap`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,11 +18,13 @@ from pathlib import Path
 from pyoxigraph import Quad, Store
 
 from kg import __version__
-from kg.errors import KgError, Problem, ProfileError, StoreError
+from kg.errors import KgError, Problem, ProfileError
 from kg.mapping import Mapper
 from kg.parse import Profile, parse_profile
+from kg.store.graphs import kept_graphs
 from kg.store.local import DATABASE, MANIFEST
 from kg.store.stats import graph_stats
+from kg.store.swap import build_aside, current_build
 from kg.store.validate import validate_store
 
 Progress = Callable[[str], None]
@@ -58,7 +58,6 @@ def build(
     the built graph fails validation, StoreError when `store_dir` is not ours to replace.
     """
     started = time.perf_counter()
-    _check_target(store_dir)
     mapper = Mapper(base, keyphrases=keyphrases)
     names = [str(p) for p in sources]
     valid, problems = _check(sources, names, as_of, mapper)
@@ -67,10 +66,12 @@ def build(
     if not valid:
         raise KgError("no valid profile to build")
 
-    aside = _new_build_dir(store_dir)
-    try:
+    previous = current_build(store_dir)
+    with build_aside(store_dir) as aside:
         store = Store(str(aside / DATABASE))
         store.bulk_extend(_quads(valid, names, as_of, mapper, progress))
+        if previous is not None:
+            store.bulk_extend(kept_graphs(previous, base))
         store.flush()
         if validate:
             report = validate_store(store, base)
@@ -80,10 +81,6 @@ def build(
         counts = graph_stats(store, base)
         del store
         _write_manifest(aside, base, as_of, valid, names, counts)
-        _swap(aside, store_dir)
-    except BaseException:
-        shutil.rmtree(aside, ignore_errors=True)
-        raise
     return BuildReport(store_dir, counts, time.perf_counter() - started, problems,
                        mapper.warnings)
 
@@ -120,43 +117,6 @@ def _quads(
             progress(names[i])
 
 
-def _check_target(store_dir: Path) -> None:
-    if store_dir.exists() and not store_dir.is_symlink():
-        raise StoreError(f"{store_dir} exists and is not a store kg build made; "
-                         "choose another --store or remove it")
-
-
-def _new_build_dir(store_dir: Path) -> Path:
-    parent = store_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_builds(store_dir)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    aside = parent / f".{store_dir.name}.build-{stamp}-{os.getpid()}"
-    aside.mkdir()
-    return aside
-
-
-def _remove_stale_builds(store_dir: Path) -> None:
-    """Remove folders left by killed builds (their process is gone), never the current one."""
-    current = store_dir.resolve() if store_dir.is_symlink() else None
-    for folder in store_dir.parent.glob(f".{store_dir.name}.build-*"):
-        pid = folder.name.rsplit("-", 1)[-1]
-        if folder != current and pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _write_manifest(
     aside: Path, base: str, as_of: date, valid: list[int], names: list[str], counts: dict
 ) -> None:
@@ -174,14 +134,3 @@ def _write_manifest(
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _swap(aside: Path, store_dir: Path) -> None:
-    """Point `store_dir` at `aside` in one rename, then remove the build it replaced."""
-    previous = store_dir.resolve() if store_dir.is_symlink() else None
-    link = store_dir.with_name(f".{store_dir.name}.link-{os.getpid()}")
-    link.unlink(missing_ok=True)
-    link.symlink_to(aside.name)
-    os.replace(link, store_dir)
-    if previous is not None and previous != aside.resolve():
-        shutil.rmtree(previous, ignore_errors=True)

@@ -1,0 +1,67 @@
+"""Replace some named graphs of a built store atomically, and keep the ones builds do not make.
+
+Profiles are rebuilt from files; link graphs (`<base>graph/links/<source>`) are made by
+`kg link` from reference data and must survive a rebuild of the profiles. Both a link run and
+an incremental rebuild copy the current store aside (hard links: cheap), change only their
+graphs, and swap the copy in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import NamedNode, Quad, Store
+
+from kg.errors import StoreError
+from kg.mapping.iris import LINK_GRAPHS
+from kg.store.local import DATABASE, MANIFEST, read_info
+from kg.store.stats import graph_stats
+from kg.store.swap import build_aside, current_build
+
+
+def kept_graphs(build_dir: Path, base: str) -> Iterator[Quad]:
+    """The quads of `build_dir` that a profile build does not produce (link graphs)."""
+    info = read_info(build_dir)
+    if info.base != base:
+        return
+    store = Store.read_only(str(build_dir / DATABASE))
+    prefix = base + LINK_GRAPHS
+    for graph in store.named_graphs():
+        if isinstance(graph, NamedNode) and graph.value.startswith(prefix):
+            yield from store.quads_for_pattern(None, None, None, graph)
+
+
+def replace_graphs(
+    store_dir: Path,
+    replacements: Mapping[NamedNode, Iterable[Quad]],
+    update_manifest: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, int]:
+    """Swap in a copy of the store where each graph of `replacements` holds only its new quads.
+
+    An empty iterable removes the graph. Returns the new counts. Raises StoreError when there is
+    no store at `store_dir`.
+    """
+    current = current_build(store_dir)
+    if current is None:
+        raise StoreError(f"{store_dir}: no scholarkg store here; build one with "
+                         f"'kg build seeds/ --store {store_dir}'")
+    info = read_info(current)
+    with build_aside(store_dir) as aside:
+        Store.read_only(str(current / DATABASE)).backup(str(aside / DATABASE))
+        store = Store(str(aside / DATABASE))
+        for graph, quads in replacements.items():
+            if store.contains_named_graph(graph):
+                store.remove_graph(graph)
+            store.bulk_extend(quads)
+        store.flush()
+        counts = graph_stats(store, info.base)
+        del store
+        manifest = json.loads((current / MANIFEST).read_text(encoding="utf-8"))
+        manifest["counts"] = counts
+        if update_manifest is not None:
+            update_manifest(manifest)
+        (aside / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return counts

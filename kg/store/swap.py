@@ -1,0 +1,76 @@
+"""Atomic replacement of a store: build a new folder aside, then swap a symlink in one rename.
+
+`--store DIR` is a symlink to a build folder beside it (`.DIR.build-<time>-<pid>`). Whoever
+writes a store — a build, a link run, an incremental rebuild — does so through `build_aside`,
+so a failed, refused or killed writer leaves the previous store and its readers untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kg.errors import StoreError
+
+
+@contextmanager
+def build_aside(store_dir: Path) -> Iterator[Path]:
+    """Yield a fresh folder; swap it in when the block ends, remove it if the block raises.
+
+    Raises StoreError when `store_dir` exists and is not a store that kg wrote.
+    """
+    if store_dir.exists() and not store_dir.is_symlink():
+        raise StoreError(f"{store_dir} exists and is not a store kg build made; "
+                         "choose another --store or remove it")
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_builds(store_dir)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    aside = store_dir.parent / f".{store_dir.name}.build-{stamp}-{os.getpid()}"
+    aside.mkdir()
+    try:
+        yield aside
+    except BaseException:
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
+    _swap(aside, store_dir)
+
+
+def current_build(store_dir: Path) -> Path | None:
+    """The build folder `store_dir` points at, if any."""
+    return store_dir.resolve() if store_dir.is_symlink() and store_dir.exists() else None
+
+
+def _remove_stale_builds(store_dir: Path) -> None:
+    """Remove folders left by killed writers (their process is gone), never the current one."""
+    current = current_build(store_dir)
+    for folder in store_dir.parent.glob(f".{store_dir.name}.build-*"):
+        pid = folder.name.rsplit("-", 1)[-1]
+        if folder != current and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _swap(aside: Path, store_dir: Path) -> None:
+    """Point `store_dir` at `aside` in one rename, then remove the build it replaced."""
+    previous = current_build(store_dir)
+    link = store_dir.with_name(f".{store_dir.name}.link-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    link.symlink_to(aside.name)
+    os.replace(link, store_dir)
+    if previous is not None and previous != aside.resolve():
+        shutil.rmtree(previous, ignore_errors=True)
