@@ -23,8 +23,11 @@ from kg.errors import KgError, ProfileError
 from kg.parse import find_sources
 
 DEFAULT_STORE = Path("data/store")
+DEFAULT_DUMPS = Path("data/dumps")
+DUMP_FORMATS = ("nq", "trig", "ttl", "nt", "jsonld")
+DEFAULT_LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+out = console = Console(highlight=False, soft_wrap=True)
 
 
 def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
@@ -184,6 +187,83 @@ def validate(store: Path) -> None:
 
 @main.command()
 @store_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DUMPS,
+              show_default=True, help="Folder for the dumps (kg serve --dumps serves it).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(list(DUMP_FORMATS)),
+              help="Dump format; repeat for several. [default: all]")
+@click.option("--gzip", "compress", is_flag=True, help="Compress the dumps with gzip.")
+@click.option("--license", "license_iri", default=DEFAULT_LICENSE, show_default=True,
+              help="IRI of the licence the VoID description states.")
+def export(store: Path, out: Path, formats: tuple[str, ...], compress: bool,
+           license_iri: str) -> None:
+    """Write dumps of the graph with their VoID/DCAT description and a SHACL report.
+
+    N-Quads and TriG keep every named graph; Turtle, N-Triples and JSON-LD hold the merged
+    graph. The same store always gives byte-identical files.
+    """
+    from kg.export import export as run_export
+
+    with err.status("exporting…") as status:
+        report = run_export(store, out, formats or tuple(DUMP_FORMATS), compress=compress,
+                            license_iri=license_iri,
+                            progress=lambda fmt: status.update(f"writing {fmt}…"))
+    table = Table("file", "bytes", "sha256", title=f"Exported to {out}", title_justify="left")
+    for dump in report.dumps:
+        table.add_row(dump.path.name, f"{dump.byte_size:,}", dump.sha256[:16])
+    table.add_row(report.void.name, f"{report.void.stat().st_size:,}", "")
+    table.add_row(report.report.name, "conforms" if report.conforms else "VIOLATIONS", "")
+    console.print(table)
+    console.print(f"{report.seconds:.2f} seconds")
+
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--show", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Also print up to N added and N removed triples of each graph.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def diff(old: Path, new: Path, show: int, as_json: bool) -> None:
+    """Show what changed from OLD to NEW (each a store folder or a dump file).
+
+    Added and removed triples per graph, then a summary by the type of the changed subjects.
+    """
+    from pyoxigraph import RdfFormat as Format
+    from pyoxigraph import serialize
+
+    from kg.export.diff import diff as run_diff
+    from kg.export.diff import open_side
+
+    result = run_diff(open_side(old), open_side(new))
+    if as_json:
+        click.echo(json.dumps({
+            "added": result.added, "removed": result.removed,
+            "graphs": {g or "(merged)": {"added": len(a), "removed": len(r)}
+                       for g, (a, r) in result.graphs.items()},
+            "by_type": {t: {"added": a, "removed": r} for t, (a, r) in result.by_type.items()},
+        }, indent=2))
+        return
+    if not result.graphs:
+        out.print("no differences")
+        return
+    table = Table("graph", "added", "removed", title=f"{old} → {new}", title_justify="left")
+    for graph, (added, removed) in result.graphs.items():
+        table.add_row(graph or "(merged graph)", f"+{len(added):,}", f"-{len(removed):,}")
+    out.print(table)
+    types = Table("subject type", "added", "removed", title="by entity type",
+                  title_justify="left")
+    for kind, (a, r) in result.by_type.items():
+        types.add_row(kind, f"+{a:,}", f"-{r:,}")
+    out.print(types)
+    for added, removed in result.graphs.values():
+        for sign, quads in (("+", added[:show]), ("-", removed[:show])):
+            if quads:
+                text = serialize([q.triple for q in quads], format=Format.N_TRIPLES)
+                for line in text.decode().splitlines():
+                    out.print(f"{sign} {line}", markup=False, highlight=False)
+
+
+@main.command()
+@store_option
 @click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Serve this RDF file (N-Quads, TriG, Turtle, N-Triples, RDF/XML, JSON-LD) "
                    "as it is, instead of a built store.")
@@ -195,12 +275,14 @@ def validate(store: Path) -> None:
               help="Query worker processes (each holds a copy of the graph in memory).")
 @click.option("--max-queued", default=8, show_default=True, type=click.IntRange(min=0),
               help="Queries that may wait for a worker; beyond that, 503 with Retry-After.")
+@click.option("--dumps", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DUMPS,
+              show_default=True, help="Folder of `kg export`, served at /dumps/.")
 @click.option("--allow-update", is_flag=True, help="Open a SPARQL Update endpoint at /update.")
 @click.option("--update-token", envvar="KG_UPDATE_TOKEN",
               help="Bearer token /update requires (env KG_UPDATE_TOKEN); without one /update "
                    "is only allowed on a loopback address.")
 def serve(store: Path, data: Path | None, host: str, port: int, timeout: float, workers: int,
-          max_queued: int, allow_update: bool, update_token: str | None) -> None:
+          max_queued: int, dumps: Path, allow_update: bool, update_token: str | None) -> None:
     """Serve the graph: SPARQL 1.1 Protocol at /sparql and a page for every entity."""
     import tempfile
 
@@ -228,7 +310,7 @@ def serve(store: Path, data: Path | None, host: str, port: int, timeout: float, 
         pool = QueryPool(source, size=workers, timeout=timeout, max_queued=max_queued).start()
         config = ServeConfig(store=graph, base=base, union=data is None, pool=pool,
                              timeout=timeout, allow_update=allow_update,
-                             update_token=update_token)
+                             update_token=update_token, dumps_dir=dumps)
         app = create_app(config)
         where = f"http://{host}:{port}"
         err.print(f"serving on {where}/ — SPARQL at {where}/sparql"

@@ -44,7 +44,7 @@ KG_TERMS = frozenset(
     }
 )
 
-_SCHEMA_TERMS = frozenset(
+SCHEMA_TERMS = frozenset(
     {
         "ScholarlyArticle", "Person", "ProfilePage", "DefinedTerm", "DefinedTermSet",
         "SoftwareSourceCode", "name", "abstract", "datePublished", "author", "about",
@@ -68,7 +68,7 @@ class _Terms:
             raise AttributeError(f"{self.namespace}{name} is not a term we use") from None
 
 
-schema = _Terms(SCHEMA, _SCHEMA_TERMS)
+schema = _Terms(SCHEMA, SCHEMA_TERMS)
 RDF_TYPE = NamedNode(RDF + "type")
 XSD_DATE = NamedNode(XSD + "date")
 XSD_INTEGER = NamedNode(XSD + "integer")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import Flask, Response
 from pyoxigraph import Store
 
-from kg.serve import pages, queries, sparql
+from kg.serve import assets, dumps, pages, queries, sparql
 from kg.serve.pool import QueryPool
 
 #: Pages use only our own scripts and styles; nothing is loaded from other sites.
@@ -42,6 +43,8 @@ class ServeConfig:
     allow_update: bool = False
     update_token: str | None = None
     update_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: the folder `kg export` wrote, served at /dumps/ (None: no dumps)
+    dumps_dir: Path | None = None
 
 
 def create_app(config: ServeConfig) -> Flask:
@@ -51,7 +54,9 @@ def create_app(config: ServeConfig) -> Flask:
     app.register_blueprint(sparql.bp)
     app.register_blueprint(sparql.update_bp if config.allow_update else sparql.update_off_bp)
     app.register_blueprint(queries.bp)
+    app.register_blueprint(dumps.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(assets.bp)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -6,13 +6,12 @@ on timeout; each worker loads its own in-memory copy from a `Source`.
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import RdfFormat, Store
+from pyoxigraph import Store
 
-from kg.errors import KgError
+from kg.store.files import load_rdf_file
 from kg.store.local import load_in_memory, read_info
 
 
@@ -32,27 +31,3 @@ class Source:
     def base(self) -> str | None:
         """The graph's base IRI: a built store knows it; a plain RDF file has none."""
         return read_info(self.path).base if self.kind == "store" else None
-
-
-def load_rdf_file(path: Path) -> Store:
-    """Load N-Quads, TriG, Turtle, N-Triples, RDF/XML or JSON-LD, told apart by extension.
-
-    Raises KgError naming the file (and the parser's line and column) when it cannot be read.
-    """
-    name = path.name.removesuffix(".gz")
-    rdf_format = RdfFormat.from_extension(name.rsplit(".", 1)[-1]) if "." in name else None
-    if rdf_format is None:
-        raise KgError(f"{path}: unknown RDF file extension (use .nq, .trig, .ttl, .nt, .rdf "
-                      "or .jsonld)")
-    store = Store()
-    try:
-        if path.name.endswith(".gz"):
-            with gzip.open(path) as stream:
-                store.bulk_load(stream, format=rdf_format)
-        else:
-            store.bulk_load(path=str(path), format=rdf_format)
-    except SyntaxError as e:
-        raise KgError(f"{path}: {e}") from None
-    except OSError as e:
-        raise KgError(f"{path}: cannot read ({e.strerror or e})") from None
-    return store

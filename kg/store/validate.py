@@ -24,6 +24,7 @@ class ValidationReport:
     conforms: bool
     violations: int
     text: str
+    graph: Graph
 
 
 def shapes_graph(base: str, path: Path | None = None) -> Graph:
@@ -37,4 +38,4 @@ def validate_store(store: Store, base: str) -> ValidationReport:
     data = Graph().parse(data=result.serialize(format=RdfFormat.N_TRIPLES), format="nt")
     conforms, report, text = pyshacl.validate(data, shacl_graph=shapes_graph(base))
     violations = len(set(report.subjects(RDF.type, SH.ValidationResult)))
-    return ValidationReport(bool(conforms), violations, str(text))
+    return ValidationReport(bool(conforms), violations, str(text), report)

@@ -1,0 +1,85 @@
+"""Publish the graph: dump files, their VoID/DCAT description and a SHACL report (last stage).
+
+`export` writes into a folder that `kg serve --dumps` serves at /dumps/, replacing the dumps
+of any earlier export there. Each file is written under a temporary name and renamed, so a
+reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, serialize
+
+from kg.export.dumps import DUMP_NAME, FORMATS, DumpFile, merged_triples, write_dump
+from kg.export.jsonld import CONTEXT_PATH, context
+from kg.export.void import DEFAULT_LICENSE, Release, void_description, void_prefixes
+from kg.store.local import open_read_only
+from kg.store.validate import validate_store
+
+VOID_FILE = "void.ttl"
+REPORT_FILE = "shacl-report.ttl"
+
+
+@dataclass
+class ExportReport:
+    dumps: list[DumpFile]
+    void: Path
+    report: Path
+    conforms: bool
+    seconds: float
+
+
+def export(
+    store_dir: Path,
+    out_dir: Path,
+    formats: Iterable[str] = tuple(FORMATS),
+    *,
+    compress: bool = False,
+    license_iri: str = DEFAULT_LICENSE,
+    progress: Callable[[str], None] | None = None,
+) -> ExportReport:
+    """Write dumps of the store at `store_dir` into `out_dir`, with VoID and a SHACL report.
+
+    Raises StoreError when there is no store.
+    """
+    started = time.perf_counter()
+    store, info = open_read_only(store_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dumps = []
+    for fmt in formats:
+        if progress:
+            progress(fmt)
+        dumps.append(write_dump(store, info.base, fmt, out_dir, compress))
+    _write(out_dir / CONTEXT_PATH,
+           json.dumps({"@context": context(info.base)}, indent=2).encode() + b"\n")
+    _remove_other_dumps(out_dir, dumps)
+    release = Release(info.base, created=info.built_at, modified=info.built_at,
+                      license=license_iri)
+    description = void_description(store, release, dumps)
+    with (out_dir / (VOID_FILE + ".partial")).open("wb") as f:
+        serialize(merged_triples(description, info.base), f, RdfFormat.TURTLE,
+                  prefixes=void_prefixes(info.base))
+    (out_dir / (VOID_FILE + ".partial")).replace(out_dir / VOID_FILE)
+    validation = validate_store(store, info.base)
+    _write(out_dir / REPORT_FILE, validation.graph.serialize(format="turtle").encode())
+    return ExportReport(dumps, out_dir / VOID_FILE, out_dir / REPORT_FILE, validation.conforms,
+                        time.perf_counter() - started)
+
+
+def _remove_other_dumps(out_dir: Path, written: list[DumpFile]) -> None:
+    """An export replaces the folder's dumps: files of another release must not linger."""
+    keep = {d.path.name for d in written}
+    for path in out_dir.glob(f"{DUMP_NAME}.*"):
+        if path.name not in keep:
+            path.unlink()
+
+
+def _write(path: Path, data: bytes) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(path)

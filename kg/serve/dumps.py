@@ -1,0 +1,82 @@
+"""Published files: the dumps at /dumps/, VoID at /.well-known/void, the JSON-LD @context."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+)
+from pyoxigraph import DefaultGraph, RdfFormat, Store
+
+from kg.export.dumps import FORMATS
+from kg.export.jsonld import CONTEXT_PATH, context
+from kg.export.void import Release, void_description, void_prefixes
+from kg.serve.negotiation import GRAPHS, choose
+from kg.store.files import load_rdf_file
+
+bp = Blueprint("dumps", __name__, template_folder="templates")
+VOID_FILE = "void.ttl"
+
+
+def _files() -> list[dict[str, object]]:
+    folder = current_app.extensions["kg"].dumps_dir
+    if folder is None or not folder.is_dir():
+        return []
+    return [{"name": p.name, "bytes": p.stat().st_size}
+            for p in sorted(folder.iterdir()) if p.is_file() and not p.name.endswith(".partial")]
+
+
+@bp.route("/dumps/")
+def listing() -> Response:
+    files = _files()
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == \
+            "application/json":
+        return Response(json.dumps(files), mimetype="application/json")
+    return Response(render_template("dumps/list.html", files=files), mimetype="text/html")
+
+
+@bp.route("/dumps/<name>")
+def download(name: str) -> Response:
+    folder = current_app.extensions["kg"].dumps_dir
+    if folder is None:
+        abort(404)
+    suffix = name.removeprefix("scholarkg.").removesuffix(".gz")
+    media = FORMATS[suffix][1] if suffix in FORMATS else None
+    if name.endswith(".gz"):
+        media = "application/gzip"
+    return send_from_directory(folder, name, mimetype=media, max_age=0)
+
+
+@bp.route(f"/{CONTEXT_PATH}")
+def jsonld_context() -> Response:
+    base = current_app.extensions["kg"].base or request.url_root
+    body = json.dumps({"@context": context(base)}, indent=2)
+    return Response(body, mimetype="application/ld+json",
+                    headers={"Access-Control-Allow-Origin": "*"})
+
+
+@bp.route("/.well-known/void")
+def void() -> Response:
+    """The VoID written with the dumps, or (no export yet) one generated from the graph."""
+    config = current_app.extensions["kg"]
+    base = config.base or request.url_root
+    written = config.dumps_dir / VOID_FILE if config.dumps_dir is not None else None
+    if written is not None and written.is_file():
+        description = load_rdf_file(written)
+    else:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        description = void_description(config.store, Release(base, now, now), [])
+    media, fmt = choose(request.accept_mimetypes, GRAPHS) or ("text/turtle", RdfFormat.TURTLE)
+    return Response(_dump(description, fmt, base), mimetype=media, headers={"Vary": "Accept"})
+
+
+def _dump(store: Store, fmt: RdfFormat, base: str) -> bytes:
+    return store.dump(format=fmt, from_graph=DefaultGraph(), prefixes=void_prefixes(base))

@@ -1,0 +1,34 @@
+"""Load an RDF file (a dump, or any dataset) into an in-memory store."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, Store
+
+from kg.errors import KgError
+
+
+def load_rdf_file(path: Path) -> Store:
+    """Load N-Quads, TriG, Turtle, N-Triples, RDF/XML or JSON-LD, told apart by extension.
+
+    Raises KgError naming the file (and the parser's line and column) when it cannot be read.
+    """
+    name = path.name.removesuffix(".gz")
+    rdf_format = RdfFormat.from_extension(name.rsplit(".", 1)[-1]) if "." in name else None
+    if rdf_format is None:
+        raise KgError(f"{path}: unknown RDF file extension (use .nq, .trig, .ttl, .nt, .rdf "
+                      "or .jsonld)")
+    store = Store()
+    try:
+        if path.name.endswith(".gz"):
+            with gzip.open(path) as stream:
+                store.bulk_load(stream, format=rdf_format)
+        else:
+            store.bulk_load(path=str(path), format=rdf_format)
+    except SyntaxError as e:
+        raise KgError(f"{path}: {e}") from None
+    except OSError as e:
+        raise KgError(f"{path}: cannot read ({e.strerror or e})") from None
+    return store

@@ -1,0 +1,179 @@
+"""Dumps round-trip, are byte-identical across exports and builds, and VoID counts the store."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from pyoxigraph import NamedNode, RdfFormat, parse
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+
+from conftest import AS_OF, BASE, DATA, SEED
+from kg.cli import main
+from kg.export import export
+from kg.store import build, open_read_only
+from kg.store.convert import triple_to_rdflib
+
+VOID = "http://rdfs.org/ns/void#"
+SECOND = DATA / "second_profile.txt"
+
+
+@pytest.fixture(scope="module")
+def dumps(seed_store_dir: Path, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dumps")
+    export(seed_store_dir, out)
+    return out
+
+
+def _store_quads(store_dir: Path) -> set:
+    db, _ = open_read_only(store_dir)
+    return set(db.quads_for_pattern(None, None, None, None))
+
+
+def _store_graph(store_dir: Path) -> Graph:
+    """The merged graph of the store as an rdflib graph, to compare dumps parsed by rdflib."""
+    db, _ = open_read_only(store_dir)
+    merged = Graph()
+    for quad in db.quads_for_pattern(None, None, None, None):
+        merged.add(triple_to_rdflib(quad.triple))
+    return merged
+
+
+@pytest.mark.parametrize("name", ["scholarkg.nq", "scholarkg.trig"])
+def test_quad_dumps_round_trip_with_every_graph(dumps, seed_store_dir, name):
+    fmt = RdfFormat.N_QUADS if name.endswith(".nq") else RdfFormat.TRIG
+    quads = set(parse(path=str(dumps / name), format=fmt))
+    assert quads == _store_quads(seed_store_dir)
+    assert {q.graph_name.value for q in quads} == {BASE + "graph/000_4bcbefa2e1da6666"}
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("scholarkg.ttl", "turtle"),
+                                           ("scholarkg.nt", "nt")])
+def test_triple_dumps_round_trip_as_the_merged_graph(dumps, seed_store_dir, name, fmt):
+    graph = Graph().parse(dumps / name, format=fmt)
+    expected = _store_graph(seed_store_dir)
+    assert len(graph) == len(expected) == 2471
+    assert isomorphic(graph, expected)
+
+
+def test_jsonld_round_trips_through_the_published_context(dumps, seed_store_dir):
+    document = json.loads((dumps / "scholarkg.jsonld").read_text(encoding="utf-8"))
+    assert document["@context"] == BASE + "context.jsonld"
+    published = json.loads((dumps / "context.jsonld").read_text(encoding="utf-8"))
+    document["@context"] = published["@context"]  # what a client fetches from that URL
+    graph = Graph().parse(data=json.dumps(document), format="json-ld")
+    assert len(graph) == 2471
+    assert isomorphic(graph, _store_graph(seed_store_dir))
+    profile = next(n for n in document["@graph"] if n["@type"] == "ProfilePage")
+    assert (profile["hIndex"], profile["citationCount"], profile["asOf"]) == (45, 7698,
+                                                                             "2026-11-24")
+
+
+def test_turtle_uses_readable_prefixes(dumps):
+    head = (dumps / "scholarkg.ttl").read_text(encoding="utf-8").split("\n<", 1)[0]
+    for prefix in ("schema: <https://schema.org/>", f"kg: <{BASE}ontology#>",
+                   "dcterms: <http://purl.org/dc/terms/>", "prov: <http://www.w3.org/ns/prov#>",
+                   "owl:", "skos:", "xsd:"):
+        assert f"@prefix {prefix}" in head
+
+
+def test_same_store_and_same_sources_give_byte_identical_dumps(dumps, seed_store_dir, tmp_path):
+    again = tmp_path / "again"
+    export(seed_store_dir, again)
+    rebuilt = tmp_path / "rebuilt"
+    build([SEED], rebuilt, base=BASE, as_of=AS_OF)
+    fresh = tmp_path / "fresh"
+    export(rebuilt, fresh, compress=True)
+    for name in ("scholarkg.nq", "scholarkg.trig", "scholarkg.ttl", "scholarkg.nt",
+                 "scholarkg.jsonld", "void.ttl"):
+        assert (again / name).read_bytes() == (dumps / name).read_bytes(), name
+    for name in ("scholarkg.nq", "scholarkg.ttl", "scholarkg.jsonld"):
+        assert gzip.decompress((fresh / f"{name}.gz").read_bytes()) == \
+            (dumps / name).read_bytes(), name
+    export(rebuilt, tmp_path / "fresh2", compress=True)
+    assert (fresh / "scholarkg.nq.gz").read_bytes() == \
+        (tmp_path / "fresh2" / "scholarkg.nq.gz").read_bytes()  # gzip without a timestamp
+
+
+def test_void_counts_equal_the_store(dumps, seed_store_dir):
+    void = Graph().parse(dumps / "void.ttl", format="turtle")
+    dataset = URIRef(BASE + ".well-known/void#dataset")
+
+    def number(node, prop):
+        return int(void.value(node, URIRef(VOID + prop)))
+
+    assert number(dataset, "triples") == 2471
+    assert number(dataset, "entities") == len(set(
+        s for s, _, _ in _store_graph(seed_store_dir).triples(
+            (None, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), None))))
+    classes = {str(void.value(p, URIRef(VOID + "class"))): number(p, "entities")
+               for p in void.objects(dataset, URIRef(VOID + "classPartition"))}
+    assert {k.rsplit("/", 1)[-1]: v for k, v in classes.items()} == {
+        "ScholarlyArticle": 50, "Person": 74, "ProfilePage": 1, "SoftwareSourceCode": 23,
+        "DefinedTerm": 238, "DefinedTermSet": 2, "ontology#Authorship": 148}
+    properties = {str(void.value(p, URIRef(VOID + "property"))): number(p, "triples")
+                  for p in void.objects(dataset, URIRef(VOID + "propertyPartition"))}
+    assert sum(properties.values()) == 2471
+    assert properties["https://schema.org/author"] == 148
+
+
+def test_void_describes_every_dump_with_size_and_sha256(dumps):
+    void = Graph().parse(dumps / "void.ttl", format="turtle")
+    dataset = URIRef(BASE + ".well-known/void#dataset")
+    described = {}
+    for url in void.objects(dataset, URIRef(VOID + "dataDump")):
+        size = int(void.value(url, URIRef("http://www.w3.org/ns/dcat#byteSize")))
+        checksum = void.value(url, URIRef("http://spdx.org/rdf/terms#checksum"))
+        value = str(void.value(checksum, URIRef("http://spdx.org/rdf/terms#checksumValue")))
+        described[str(url).rsplit("/", 1)[-1]] = (size, value)
+    on_disk = {p.name: (p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest())
+               for p in dumps.glob("scholarkg.*")}
+    assert described == on_disk and len(on_disk) == 5
+    assert (dumps / "shacl-report.ttl").read_text().count("sh:conforms true") == 1
+
+
+def test_diff_between_releases(runner, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    build([SEED], one, base=BASE, as_of=AS_OF, keyphrases=False)
+    build([SEED, SECOND], two, base=BASE, as_of=AS_OF, keyphrases=False)
+    result = runner.invoke(main, ["diff", str(one), str(two), "--json"])
+    counts = json.loads(result.output)
+    graph = BASE + "graph/second_profile"
+    db, _ = open_read_only(two)
+    added = len(list(db.quads_for_pattern(None, None, None, NamedNode(graph))))
+    assert counts["graphs"] == {graph: {"added": added, "removed": 0}}
+    assert counts["removed"] == 0
+    assert counts["by_type"]["ProfilePage"] == {"added": 11, "removed": 0}
+    result = runner.invoke(main, ["diff", str(two), str(two)])
+    assert result.output == "no differences\n"
+
+
+def test_export_cli_and_served_files(runner, seed_store_dir, tmp_path, app):
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["export", "--store", str(seed_store_dir), "--out", str(out),
+                                  "--format", "ttl", "--format", "nq", "--gzip"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "context.jsonld", "scholarkg.nq.gz", "scholarkg.ttl.gz", "shacl-report.ttl",
+        "void.ttl"]
+    app.extensions["kg"].dumps_dir = out
+    try:
+        client = app.test_client()
+        listing = client.get("/dumps/", headers={"Accept": "application/json"}).get_json()
+        assert [f["name"] for f in listing] == sorted(p.name for p in out.iterdir())
+        download = client.get("/dumps/scholarkg.ttl.gz")
+        assert download.status_code == 200 and download.mimetype == "application/gzip"
+        assert download.data == (out / "scholarkg.ttl.gz").read_bytes()
+        download.close()
+        void = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+        assert Graph().parse(data=void.data, format="turtle") is not None
+        assert b"scholarkg.nq.gz" in void.data
+        assert client.get("/dumps/nope.ttl").status_code == 404
+        context = client.get("/context.jsonld").get_json()
+        assert context["@context"]["hIndex"] == BASE + "ontology#hIndex"
+    finally:
+        app.extensions["kg"].dumps_dir = None
