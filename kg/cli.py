@@ -79,8 +79,10 @@ def main() -> None:
               help="Build what is valid and list the files left out, instead of failing.")
 @click.option("--no-keyphrases", is_flag=True, help="Do not extract key phrases (faster).")
 @click.option("--no-validate", is_flag=True, help="Skip the SHACL validation of the new graph.")
+@click.option("--full", is_flag=True,
+              help="Rebuild every profile, not only those that changed since the last build.")
 def build(paths: tuple[Path, ...], store: Path, base: str, as_of: date, skip_invalid: bool,
-          no_keyphrases: bool, no_validate: bool) -> None:
+          no_keyphrases: bool, no_validate: bool, full: bool) -> None:
     """Build a store from profile files or folders of them (PATHS).
 
     The new store is built aside and swapped in only when complete: a failed build leaves the
@@ -96,7 +98,7 @@ def build(paths: tuple[Path, ...], store: Path, base: str, as_of: date, skip_inv
         task = bar.add_task("", total=len(sources))
         report = run_build(
             sources, store, base=base, as_of=as_of, skip_invalid=skip_invalid,
-            keyphrases=not no_keyphrases, validate=not no_validate,
+            keyphrases=not no_keyphrases, validate=not no_validate, full=full,
             progress=lambda name: bar.update(task, advance=1, description=Path(name).name),
         )
     for problem in report.warnings:
@@ -108,6 +110,10 @@ def build(paths: tuple[Path, ...], store: Path, base: str, as_of: date, skip_inv
     for label in ("profiles", "papers", "persons", "topics", "keyphrases", "repositories",
                   "triples", "quads"):
         table.add_row(label, f"{c[label]:,}")
+    table.add_row("profiles parsed", f"{report.rebuilt:,}")
+    if report.reused or report.removed:
+        table.add_row("profiles unchanged", f"{report.reused:,}")
+        table.add_row("profiles removed", f"{report.removed:,}")
     if report.skipped:
         table.add_row("files skipped", f"{len({p.file for p in report.skipped}):,}")
     table.add_row("seconds", f"{report.seconds:.2f}")

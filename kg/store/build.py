@@ -39,6 +39,10 @@ class BuildReport:
     seconds: float
     skipped: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    #: profiles parsed and (re)written, kept from the previous build as they were, removed
+    rebuilt: int = 0
+    reused: int = 0
+    removed: int = 0
 
 
 def build(
@@ -50,27 +54,46 @@ def build(
     skip_invalid: bool = False,
     keyphrases: bool = True,
     validate: bool = True,
+    full: bool = False,
     progress: Progress | None = None,
 ) -> BuildReport:
     """Parse, map and load `sources` into a new store at `store_dir`.
+
+    When the current store was built with the same base, as-of date, options and version, only
+    the profiles whose content changed, or that were added or removed, are parsed and their
+    graphs rewritten (`full` forces a complete build); the result is the same either way.
 
     Raises ProfileError with every problem of every file (unless `skip_invalid`), KgError when
     the built graph fails validation, StoreError when `store_dir` is not ours to replace.
     """
     started = time.perf_counter()
     mapper = Mapper(base, keyphrases=keyphrases)
-    names = [str(p) for p in sources]
-    valid, problems = _check(sources, names, as_of, mapper)
+    names = list(dict.fromkeys(str(p) for p in sources))
+    hashes = {name: _sha256(Path(name)) for name in names}
+    previous = current_build(store_dir)
+    settings = {"base": base, "as_of": as_of.isoformat(), "keyphrases": keyphrases,
+                "version": __version__}
+    plan = _plan(previous, settings, hashes, full)
+    taken = {mapper.mint.graph(name).value: name for name in plan.keep}
+    valid, problems = _check(plan.parse, as_of, mapper, taken)
     if problems and not skip_invalid:
         raise ProfileError(problems)
-    if not valid:
+    if not valid and not plan.keep:
         raise KgError("no valid profile to build")
 
-    previous = current_build(store_dir)
     with build_aside(store_dir) as aside:
-        store = Store(str(aside / DATABASE))
-        store.bulk_extend(_quads(valid, names, as_of, mapper, progress))
-        if previous is not None:
+        if plan.incremental:
+            assert previous is not None
+            Store.read_only(str(previous / DATABASE)).backup(str(aside / DATABASE))
+            store = Store(str(aside / DATABASE))
+            for name in plan.drop:
+                graph = mapper.mint.graph(name)
+                if store.contains_named_graph(graph):
+                    store.remove_graph(graph)
+        else:
+            store = Store(str(aside / DATABASE))
+        store.bulk_extend(_quads(valid, as_of, mapper, progress))
+        if previous is not None and not plan.incremental:
             store.bulk_extend(kept_graphs(previous, base))
         store.flush()
         if validate:
@@ -80,20 +103,50 @@ def build(
                               f"nothing was replaced\n{report.text}")
         counts = graph_stats(store, base)
         del store
-        _write_manifest(aside, base, as_of, valid, names, counts)
+        built = {name: hashes[name] for name in names if name in plan.keep or name in valid}
+        _write_manifest(aside, settings, built, counts)
     return BuildReport(store_dir, counts, time.perf_counter() - started, problems,
-                       mapper.warnings)
+                       mapper.warnings, rebuilt=len(valid), reused=len(plan.keep),
+                       removed=len(plan.removed))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a build does: parse `parse`, keep the graphs of `keep`, drop those of `drop`."""
+
+    incremental: bool
+    parse: list[str]
+    keep: set[str]
+    drop: set[str]
+    removed: set[str]
+
+
+def _plan(previous: Path | None, settings: dict, hashes: dict[str, str], full: bool) -> _Plan:
+    names = list(hashes)
+    if full or previous is None:
+        return _Plan(False, names, set(), set(), set())
+    manifest = json.loads((previous / MANIFEST).read_text(encoding="utf-8"))
+    if any(manifest.get(key) != value for key, value in settings.items()):
+        return _Plan(False, names, set(), set(), set())
+    old: dict[str, str] = manifest.get("sources", {})
+    keep = {n for n in names if old.get(n) == hashes[n]}
+    removed = set(old) - set(names)
+    changed = {n for n in names if n in old and n not in keep}
+    return _Plan(True, [n for n in names if n not in keep], keep, changed | removed, removed)
 
 
 def _check(
-    sources: list[Path], names: list[str], as_of: date, mapper: Mapper
-) -> tuple[list[int], list[Problem]]:
-    """Parse every file once to find every problem before anything is written."""
+    names: list[str], as_of: date, mapper: Mapper, taken: dict[str, str]
+) -> tuple[list[str], list[Problem]]:
+    """Parse every file once to find every problem before anything is written.
+
+    `taken` maps the graphs of profiles kept from the previous build to their files.
+    """
     valid, problems = [], []
-    graphs: dict[str, str] = {}
-    for i, (path, name) in enumerate(zip(sources, names, strict=True)):
+    graphs = dict(taken)
+    for name in names:
         try:
-            profile = parse_profile(path, as_of, name)
+            profile = parse_profile(Path(name), as_of, name)
         except ProfileError as e:
             problems.extend(e.problems)
             continue
@@ -103,30 +156,25 @@ def _check(
                                              f"the named graph {graph}"))
             continue
         graphs[graph] = name
-        valid.append(i)
+        valid.append(name)
     return valid, problems
 
 
 def _quads(
-    valid: list[int], names: list[str], as_of: date, mapper: Mapper, progress: Progress | None
+    valid: list[str], as_of: date, mapper: Mapper, progress: Progress | None
 ) -> Iterator[Quad]:
-    for i in valid:
-        profile: Profile = parse_profile(Path(names[i]), as_of, names[i])
+    for name in valid:
+        profile: Profile = parse_profile(Path(name), as_of, name)
         yield from mapper.quads(profile)
         if progress:
-            progress(names[i])
+            progress(name)
 
 
-def _write_manifest(
-    aside: Path, base: str, as_of: date, valid: list[int], names: list[str], counts: dict
-) -> None:
-    sources = {names[i]: _sha256(Path(names[i])) for i in valid}
+def _write_manifest(aside: Path, settings: dict, sources: dict[str, str], counts: dict) -> None:
     manifest = {
-        "base": base,
-        "as_of": as_of.isoformat(),
+        **settings,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "version": __version__,
-        "sources": sources,
+        "sources": dict(sorted(sources.items())),
         "counts": counts,
     }
     (aside / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

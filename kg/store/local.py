@@ -8,7 +8,7 @@ swaps atomically, so whoever opens it gets one complete build.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from pyoxigraph import Store
@@ -30,6 +30,7 @@ class StoreInfo:
     version: str
     sources: dict[str, str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    keyphrases: bool = True
 
 
 def read_info(store_dir: Path) -> StoreInfo:
@@ -39,7 +40,8 @@ def read_info(store_dir: Path) -> StoreInfo:
         raise StoreError(f"{store_dir}: no scholarkg store here; build one with "
                          f"'kg build seeds/ --store {store_dir}'")
     data = json.loads(manifest.read_text(encoding="utf-8"))
-    return StoreInfo(path=store_dir, **data)
+    known = {f.name for f in fields(StoreInfo)} - {"path"}
+    return StoreInfo(path=store_dir, **{k: v for k, v in data.items() if k in known})
 
 
 def open_read_only(store_dir: Path) -> tuple[Store, StoreInfo]:
