@@ -39,10 +39,38 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-24") from None
 
 
-store_option = click.option(
-    "--store", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
-    help="Folder of the built store (a symlink that kg build swaps atomically).",
-)
+def store_option(command):  # type: ignore[no-untyped-def]
+    """`--store` (a folder, or the URL of a SPARQL server) and the remote server's paths."""
+    command = click.option(
+        "--sparql-paths", default="/query,/update,/store", show_default=True,
+        metavar="QUERY,UPDATE,STORE",
+        help="With --store URL: the server's query, update and Graph Store paths "
+             "(Oxigraph's are the default; Fuseki: /ds/query,/ds/update,/ds/data).")(command)
+    return click.option(
+        "--store", default=str(DEFAULT_STORE), show_default=True,
+        help="Folder of the built store (a symlink kg build swaps atomically), or the URL of "
+             "a SPARQL 1.1 server with Update and Graph Store Protocol.")(command)
+
+
+def _remote(store: str, sparql_paths: str):  # type: ignore[no-untyped-def]
+    from kg.store.remote import Paths, RemoteStore
+
+    parts = sparql_paths.split(",")
+    if len(parts) != 3 or not all(p.startswith("/") for p in parts):
+        raise KgError(f"--sparql-paths {sparql_paths!r}: give three paths, e.g. "
+                      "/query,/update,/store")
+    return RemoteStore(store, Paths(*parts))
+
+
+def _open(store: str, sparql_paths: str):  # type: ignore[no-untyped-def]
+    """The store to read (a local one read-only, or a remote server) and its build info."""
+    from kg.store import open_read_only
+    from kg.store.remote import is_remote
+
+    if is_remote(store):
+        remote = _remote(store, sparql_paths)
+        return remote, remote.read_info()
+    return open_read_only(Path(store))
 
 
 class _Group(click.Group):
@@ -81,14 +109,16 @@ def main() -> None:
 @click.option("--no-validate", is_flag=True, help="Skip the SHACL validation of the new graph.")
 @click.option("--full", is_flag=True,
               help="Rebuild every profile, not only those that changed since the last build.")
-def build(paths: tuple[Path, ...], store: Path, base: str, as_of: date, skip_invalid: bool,
-          no_keyphrases: bool, no_validate: bool, full: bool) -> None:
+def build(paths: tuple[Path, ...], store: str, sparql_paths: str, base: str, as_of: date,
+          skip_invalid: bool, no_keyphrases: bool, no_validate: bool, full: bool) -> None:
     """Build a store from profile files or folders of them (PATHS).
 
     The new store is built aside and swapped in only when complete: a failed build leaves the
     previous store untouched.
     """
     from kg.store import build as run_build
+    from kg.store.remote import is_remote
+    from kg.store.remote_build import build_remote
 
     sources = find_sources(paths)
     columns = (TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(),
@@ -96,9 +126,14 @@ def build(paths: tuple[Path, ...], store: Path, base: str, as_of: date, skip_inv
     quiet = len(sources) < 2 or not err.is_terminal
     with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
         task = bar.add_task("", total=len(sources))
+        options = {}
+        if is_remote(store):
+            run_build, options["remote"] = build_remote, _remote(store, sparql_paths)
+        else:
+            options["store_dir"], options["full"] = Path(store), full
         report = run_build(
-            sources, store, base=base, as_of=as_of, skip_invalid=skip_invalid,
-            keyphrases=not no_keyphrases, validate=not no_validate, full=full,
+            sources, **options, base=base, as_of=as_of, skip_invalid=skip_invalid,
+            keyphrases=not no_keyphrases, validate=not no_validate,
             progress=lambda name: bar.update(task, advance=1, description=Path(name).name),
         )
     for problem in report.warnings:
@@ -125,17 +160,17 @@ def build(paths: tuple[Path, ...], store: Path, base: str, as_of: date, skip_inv
 @store_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="Output for SELECT and ASK; graphs are printed as Turtle.")
-def query(sparql: str, store: Path, fmt: str) -> None:
+def query(sparql: str, store: str, sparql_paths: str, fmt: str) -> None:
     """Run a SPARQL query (use - to read it from standard input).
 
     The default graph is the union of all profile graphs; schema:, kg:, xsd: and the other
     common prefixes need no PREFIX line.
     """
-    from kg.store import open_read_only, run_query
+    from kg.store import run_query
 
     if sparql == "-":
         sparql = sys.stdin.read()
-    db, info = open_read_only(store)
+    db, info = _open(store, sparql_paths)
     result = run_query(db, sparql, info.base)
     if isinstance(result, QuerySolutions | QueryBoolean) and fmt != "table":
         results_format = QueryResultsFormat.JSON if fmt == "json" else QueryResultsFormat.CSV
@@ -162,11 +197,11 @@ def _show(term: object) -> str:
 @main.command()
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def stats(store: Path, as_json: bool) -> None:
+def stats(store: str, sparql_paths: str, as_json: bool) -> None:
     """Show what a store holds: profiles, papers, persons, topics, repositories, triples."""
-    from kg.store import graph_stats, open_read_only
+    from kg.store import graph_stats
 
-    db, info = open_read_only(store)
+    db, info = _open(store, sparql_paths)
     counts = graph_stats(db, info.base)
     if as_json:
         click.echo(json.dumps({"base": info.base, "built_at": info.built_at, **counts}, indent=2))
@@ -180,11 +215,11 @@ def stats(store: Path, as_json: bool) -> None:
 
 @main.command()
 @store_option
-def validate(store: Path) -> None:
+def validate(store: str, sparql_paths: str) -> None:
     """Validate a store against the SHACL shapes of ontology/shapes.ttl and print the report."""
-    from kg.store import open_read_only, validate_store
+    from kg.store import validate_store
 
-    db, info = open_read_only(store)
+    db, info = _open(store, sparql_paths)
     report = validate_store(db, info.base)
     click.echo(report.text.rstrip())
     if not report.conforms:
@@ -200,7 +235,7 @@ def validate(store: Path) -> None:
 @click.option("--gzip", "compress", is_flag=True, help="Compress the dumps with gzip.")
 @click.option("--license", "license_iri", default=DEFAULT_LICENSE, show_default=True,
               help="IRI of the licence the VoID description states.")
-def export(store: Path, out: Path, formats: tuple[str, ...], compress: bool,
+def export(store: str, sparql_paths: str, out: Path, formats: tuple[str, ...], compress: bool,
            license_iri: str) -> None:
     """Write dumps of the graph with their VoID/DCAT description and a SHACL report.
 
@@ -208,9 +243,13 @@ def export(store: Path, out: Path, formats: tuple[str, ...], compress: bool,
     graph. The same store always gives byte-identical files.
     """
     from kg.export import export as run_export
+    from kg.store.remote import is_remote
 
+    if is_remote(store):
+        raise KgError("kg export reads a local store; export on the machine of the SPARQL "
+                      "server (e.g. `oxigraph dump`) or build a local store first")
     with err.status("exporting…") as status:
-        report = run_export(store, out, formats or tuple(DUMP_FORMATS), compress=compress,
+        report = run_export(Path(store), out, formats or tuple(DUMP_FORMATS), compress=compress,
                             license_iri=license_iri,
                             progress=lambda fmt: status.update(f"writing {fmt}…"))
     table = Table("file", "bytes", "sha256", title=f"Exported to {out}", title_justify="left")
@@ -287,24 +326,35 @@ def diff(old: Path, new: Path, show: int, as_json: bool) -> None:
 @click.option("--update-token", envvar="KG_UPDATE_TOKEN",
               help="Bearer token /update requires (env KG_UPDATE_TOKEN); without one /update "
                    "is only allowed on a loopback address.")
-def serve(store: Path, data: Path | None, host: str, port: int, timeout: float, workers: int,
+def serve(store: str, sparql_paths: str, data: Path | None, host: str, port: int,
+          timeout: float, workers: int,
           max_queued: int, dumps: Path, allow_update: bool, update_token: str | None) -> None:
     """Serve the graph: SPARQL 1.1 Protocol at /sparql and a page for every entity."""
     import tempfile
 
-    import waitress
     from pyoxigraph import RdfFormat as Format
 
     from kg.serve import ServeConfig, create_app
     from kg.serve.pool import QueryPool
     from kg.serve.source import Source
+    from kg.store.remote import is_remote
 
     if update_token and not allow_update:
         raise KgError("--update-token needs --allow-update")
     if allow_update and not update_token and not _is_loopback(host):
         raise KgError(f"refusing to open /update on {host} without --update-token: anyone "
                       "who can reach it could change the graph")
-    source = Source("data", data) if data else Source("store", store)
+    if data is None and is_remote(store):  # queries and pages go to the SPARQL server
+        remote = _remote(store, sparql_paths)
+        remote.timeout = timeout
+        info = remote.read_info()
+        err.print(f"serving the graph of {remote.url}", markup=False)
+        _run(create_app(ServeConfig(store=remote, base=info.base, remote=remote, timeout=timeout,
+                                    allow_update=allow_update, update_token=update_token,
+                                    dumps_dir=dumps)),
+             host, port, workers + max_queued + 2, allow_update)
+        return
+    source = Source("data", data) if data else Source("store", Path(store))
     base = source.base()
     graph = source.load()
     with tempfile.TemporaryDirectory(prefix="kg-serve-") as scratch:
@@ -317,15 +367,20 @@ def serve(store: Path, data: Path | None, host: str, port: int, timeout: float, 
         config = ServeConfig(store=graph, base=base, union=data is None, pool=pool,
                              timeout=timeout, allow_update=allow_update,
                              update_token=update_token, dumps_dir=dumps)
-        app = create_app(config)
-        where = f"http://{host}:{port}"
-        err.print(f"serving on {where}/ — SPARQL at {where}/sparql"
-                  + (f", updates at {where}/update" if allow_update else ""), markup=False)
         try:
-            waitress.serve(app, host=host, port=port, threads=workers + max_queued + 2,
-                           ident="kg", _quiet=True)
+            _run(create_app(config), host, port, workers + max_queued + 2, allow_update)
         finally:
             pool.close()
+
+
+def _run(app, host: str, port: int, threads: int,  # type: ignore[no-untyped-def]
+         allow_update: bool) -> None:
+    import waitress
+
+    where = f"http://{host}:{port}"
+    err.print(f"serving on {where}/ — SPARQL at {where}/sparql"
+              + (f", updates at {where}/update" if allow_update else ""), markup=False)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="kg", _quiet=True)
 
 
 def _is_loopback(host: str) -> bool:

@@ -16,6 +16,7 @@ from pyoxigraph import Store
 
 from kg.serve import assets, dumps, pages, queries, sparql
 from kg.serve.pool import QueryPool
+from kg.store.remote import RemoteStore
 
 #: Pages use only our own scripts and styles; nothing is loaded from other sites.
 CONTENT_SECURITY_POLICY = (
@@ -45,6 +46,8 @@ class ServeConfig:
     update_lock: threading.Lock = field(default_factory=threading.Lock)
     #: the folder `kg export` wrote, served at /dumps/ (None: no dumps)
     dumps_dir: Path | None = None
+    #: a remote SPARQL store: /sparql and /update are forwarded to it (then `store` is it too)
+    remote: RemoteStore | None = None
 
 
 def create_app(config: ServeConfig) -> Flask:

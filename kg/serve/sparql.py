@@ -14,6 +14,8 @@ from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import DefaultGraph, RdfFormat
 from werkzeug.datastructures import MultiDict
 
+from kg.errors import StoreError
+from kg.mapping.vocab import prefixes
 from kg.serve.description import SD_PREFIXES, service_description
 from kg.serve.negotiation import GRAPHS, RESULTS, choose
 from kg.serve.pool import (
@@ -27,6 +29,7 @@ from kg.serve.pool import (
     execute_update,
 )
 from kg.serve.using import UsingConflict, add_using
+from kg.store.remote import RemoteStore
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sparql", __name__, template_folder="templates")
@@ -125,6 +128,8 @@ def endpoint() -> Response:
         default_graphs=tuple(params.getlist("default-graph-uri")),
         named_graphs=tuple(params.getlist("named-graph-uri")),
     )
+    if config.remote is not None:
+        return _forward(config.remote, job)
     try:
         if config.pool is not None:
             media, body = config.pool.run(job)
@@ -143,6 +148,36 @@ def endpoint() -> Response:
         return _text(503, "the endpoint is busy; try again shortly",
                      **{"Retry-After": RETRY_AFTER_SECONDS})
     return Response(body, mimetype=media, headers={"Vary": "Accept"})
+
+
+def _head(job: QueryJob | UpdateJob) -> str:
+    """What run_query gives a local query (base, predeclared prefixes), as query text."""
+    head = f"BASE <{job.base}>\n"
+    if job.graph_prefixes:
+        head += "".join(f"PREFIX {k}: <{v}>\n" for k, v in prefixes(job.base).items())
+    return head
+
+
+def _forward(remote: RemoteStore, job: QueryJob) -> Response:
+    """Hand the query to the remote store and stream its answer back as it comes."""
+    accept = ", ".join(m for m in (job.results_media, job.graph_media) if m)
+    if not accept:
+        return _text(406, "none of the accepted media types can carry a SPARQL result")
+    params = [("default-graph-uri", g) for g in job.default_graphs]
+    params += [("named-graph-uri", g) for g in job.named_graphs]
+    try:
+        response = remote.forward_query(_head(job) + job.text, accept,
+                                        job.union and not job.default_graphs, params)
+    except StoreError as e:
+        return _text(504 if "did not answer within" in str(e) else 502, str(e))
+    if response.status_code == 400:
+        return _text(400, f"invalid query: {response.text.strip()}")
+    if response.status_code >= 400:
+        return _text(502, f"the SPARQL store at {remote.url} failed: HTTP "
+                          f"{response.status_code} {response.text.strip()[:300]}")
+    return Response(response.iter_content(1 << 16),
+                    content_type=response.headers.get("Content-Type"),
+                    headers={"Vary": "Accept"})
 
 
 def _description() -> Response:
@@ -202,6 +237,13 @@ def update() -> Response:
     except UsingConflict as e:
         return _text(400, str(e))
     job = UpdateJob(text, config.base or request.base_url, config.base is not None)
+    if config.remote is not None:
+        try:
+            config.remote.update(_head(job) + job.text)
+        except StoreError as e:
+            status = 400 if "HTTP 400" in str(e) else 502
+            return _text(status, str(e))
+        return Response(status=204)
     try:
         with config.update_lock:
             execute_update(config.store, job)

@@ -69,13 +69,13 @@ def build(
     started = time.perf_counter()
     mapper = Mapper(base, keyphrases=keyphrases)
     names = list(dict.fromkeys(str(p) for p in sources))
-    hashes = {name: _sha256(Path(name)) for name in names}
+    hashes = {name: sha256_of(Path(name)) for name in names}
     previous = current_build(store_dir)
     settings = {"base": base, "as_of": as_of.isoformat(), "keyphrases": keyphrases,
                 "version": __version__}
     plan = _plan(previous, settings, hashes, full)
     taken = {mapper.mint.graph(name).value: name for name in plan.keep}
-    valid, problems = _check(plan.parse, as_of, mapper, taken)
+    valid, problems = check_profiles(plan.parse, as_of, mapper, taken)
     if problems and not skip_invalid:
         raise ProfileError(problems)
     if not valid and not plan.keep:
@@ -92,7 +92,7 @@ def build(
                     store.remove_graph(graph)
         else:
             store = Store(str(aside / DATABASE))
-        store.bulk_extend(_quads(valid, as_of, mapper, progress))
+        store.bulk_extend(profile_quads(valid, as_of, mapper, progress))
         if previous is not None and not plan.incremental:
             store.bulk_extend(kept_graphs(previous, base))
         store.flush()
@@ -135,7 +135,7 @@ def _plan(previous: Path | None, settings: dict, hashes: dict[str, str], full: b
     return _Plan(True, [n for n in names if n not in keep], keep, changed | removed, removed)
 
 
-def _check(
+def check_profiles(
     names: list[str], as_of: date, mapper: Mapper, taken: dict[str, str]
 ) -> tuple[list[str], list[Problem]]:
     """Parse every file once to find every problem before anything is written.
@@ -160,7 +160,7 @@ def _check(
     return valid, problems
 
 
-def _quads(
+def profile_quads(
     valid: list[str], as_of: date, mapper: Mapper, progress: Progress | None
 ) -> Iterator[Quad]:
     for name in valid:
@@ -180,5 +180,5 @@ def _write_manifest(aside: Path, settings: dict, sources: dict[str, str], counts
     (aside / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,93 @@
+"""Build into a remote SPARQL store, replacing graph by graph, switching all at once.
+
+The graph is made and validated locally, then each profile graph is uploaded (Graph Store
+Protocol PUT) under a staging name. Only when every upload succeeded does one SPARQL Update
+move the staged graphs over the current ones, drop the graphs of profiles no longer built and
+record the manifest: one request, one transaction on the server. A server that goes away
+mid-upload leaves the current graphs as they were; the next build drops the staged leftovers.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, RdfFormat, Store
+
+from kg import __version__
+from kg.errors import KgError, ProfileError, StoreError
+from kg.mapping import Mapper
+from kg.mapping.iris import LINK_GRAPHS
+from kg.store.build import BuildReport, Progress, check_profiles, profile_quads, sha256_of
+from kg.store.remote import MANIFEST_GRAPH, MANIFEST_PREDICATE, RemoteStore
+from kg.store.stats import graph_stats
+from kg.store.validate import validate_store
+
+STAGING = "graph/.staging/"
+
+
+def build_remote(
+    sources: list[Path],
+    remote: RemoteStore,
+    *,
+    base: str,
+    as_of: date,
+    skip_invalid: bool = False,
+    keyphrases: bool = True,
+    validate: bool = True,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Raises ProfileError, KgError (validation) or StoreError (the server failed or left)."""
+    started = time.perf_counter()
+    mapper = Mapper(base, keyphrases=keyphrases)
+    names = list(dict.fromkeys(str(p) for p in sources))
+    valid, problems = check_profiles(names, as_of, mapper, {})
+    if problems and not skip_invalid:
+        raise ProfileError(problems)
+    if not valid:
+        raise KgError("no valid profile to build")
+    local = Store()
+    local.bulk_extend(profile_quads(valid, as_of, mapper, None))
+    if validate:
+        report = validate_store(local, base)
+        if not report.conforms:
+            raise KgError(f"the built graph breaks {report.violations} SHACL constraint(s); "
+                          f"nothing was replaced\n{report.text}")
+
+    staging = f"{base}{STAGING}{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}/"
+    existing = [g.value for g in remote.named_graphs()]
+    leftovers = [g for g in existing if g.startswith(base + STAGING)]
+    if leftovers:
+        remote.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in leftovers))
+    moves = []
+    try:
+        for graph in sorted(local.named_graphs(), key=lambda g: g.value):
+            staged = NamedNode(staging + graph.value.rsplit("/", 1)[-1])
+            remote.put_graph(staged, local.dump(format=RdfFormat.N_TRIPLES, from_graph=graph))
+            moves.append((staged, graph))
+            if progress:
+                progress(graph.value)
+    except StoreError as e:
+        raise StoreError(f"{e}; the build stopped during the upload and the graphs the store "
+                         "serves are unchanged") from None
+    built = {m[1].value for m in moves}
+    profile_graphs = {g for g in existing if g.startswith(base + "graph/")
+                      and not g.startswith((base + LINK_GRAPHS, base + STAGING))}
+    manifest = {
+        "base": base, "as_of": as_of.isoformat(), "keyphrases": keyphrases,
+        "version": __version__, "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "sources": {n: sha256_of(Path(n)) for n in valid},
+    }
+    operations = [f"MOVE SILENT GRAPH {s} TO GRAPH {g}" for s, g in moves]
+    operations += [f"DROP SILENT GRAPH <{g}>" for g in sorted(profile_graphs - built)]
+    operations += [
+        f"DELETE WHERE {{ <{MANIFEST_GRAPH}> <{MANIFEST_PREDICATE}> ?manifest }}",
+        f"INSERT DATA {{ <{MANIFEST_GRAPH}> <{MANIFEST_PREDICATE}> "
+        f"{Literal(json.dumps(manifest, sort_keys=True))} }}",
+    ]
+    remote.update(" ;\n".join(operations))
+    counts = graph_stats(remote, base)
+    return BuildReport(Path(remote.url), counts, time.perf_counter() - started, problems,
+                       mapper.warnings, rebuilt=len(valid))

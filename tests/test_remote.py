@@ -1,0 +1,168 @@
+"""A remote SPARQL store: a real `oxigraph serve` process on 127.0.0.1 behind `--store URL`."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+import test_seed_facts as facts
+
+from conftest import AS_OF, BASE, DATA, ROOT, SEED, value
+from kg.cli import main
+from kg.errors import StoreError
+from kg.store.remote import RemoteStore
+from kg.store.remote_build import build_remote
+
+OXIGRAPH = Path(sys.executable).with_name("oxigraph")
+SECOND = DATA / "second_profile.txt"
+FACTS = [getattr(facts, name) for name in sorted(dir(facts)) if name.startswith("test_")]
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Oxigraph:
+    """`oxigraph serve` on a folder; can be stopped and started again on the same data."""
+
+    def __init__(self, location: Path) -> None:
+        self.location, self.port = location, _port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [str(OXIGRAPH), "serve", "--location", str(self.location), "--bind",
+             f"127.0.0.1:{self.port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{self.url}/query", params={"query": "ASK {}"}, timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("oxigraph serve did not start")
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def oxigraph(tmp_path_factory) -> Iterator[Oxigraph]:
+    server = Oxigraph(tmp_path_factory.mktemp("oxigraph") / "db")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def remote(oxigraph: Oxigraph) -> RemoteStore:
+    build_remote([SEED], RemoteStore(oxigraph.url), base=BASE, as_of=AS_OF)
+    return RemoteStore(oxigraph.url)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fact", FACTS, ids=[f.__name__ for f in FACTS])
+def test_seed_facts_hold_on_oxigraph_serve(remote, fact):
+    fact(remote)
+
+
+@pytest.mark.slow
+def test_cli_build_query_and_stats_with_a_url(runner, tmp_path):
+    server = Oxigraph(tmp_path / "db")
+    try:
+        result = runner.invoke(main, ["build", str(SEED), "--store", server.url,
+                                      "--as-of", "2026-11-24"])
+        assert result.exit_code == 0, result.output
+        result = runner.invoke(main, ["query", "SELECT (COUNT(DISTINCT ?p) AS ?n) "
+                                      "{ ?p a schema:ScholarlyArticle }", "--store", server.url,
+                                      "--format", "csv"])
+        assert result.output.splitlines() == ["n", "50"]
+        result = runner.invoke(main, ["stats", "--store", server.url, "--json"])
+        assert '"persons": 74' in result.output
+    finally:
+        server.stop()
+    result = runner.invoke(main, ["stats", "--store", server.url])
+    assert result.exit_code == 1
+    assert result.output == (f"kg: the SPARQL store at {server.url} does not answer (is it "
+                             "running?)\n")
+
+
+@pytest.mark.slow
+def test_rebuild_replaces_graphs_and_drops_removed_profiles(tmp_path):
+    server = Oxigraph(tmp_path / "db")
+    try:
+        store = RemoteStore(server.url)
+        build_remote([SEED, SECOND], store, base=BASE, as_of=AS_OF, keyphrases=False)
+        assert value(store, "SELECT (COUNT(DISTINCT ?g) AS ?n) { GRAPH ?g { } }") == "2"
+        build_remote([SECOND], store, base=BASE, as_of=AS_OF, keyphrases=False)
+        assert [g.value for g in store.named_graphs()] == [BASE + "graph/second_profile"]
+        assert list(store.read_info().sources) == [str(SECOND)]
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_server_gone_mid_build_leaves_current_graphs(tmp_path):
+    server = Oxigraph(tmp_path / "db")
+    store = RemoteStore(server.url)
+    build_remote([SEED], store, base=BASE, as_of=AS_OF, keyphrases=False)
+    before = sorted(str(q) for q in store.quads_for_pattern(None, None, None, None))
+    with pytest.raises(StoreError) as info:
+        build_remote([SEED, SECOND], store, base=BASE, as_of=AS_OF.replace(day=23),
+                     keyphrases=False, progress=lambda graph: server.stop())
+    assert str(info.value) == (f"the SPARQL store at {server.url} went away; the build stopped "
+                               "during the upload and the graphs the store serves are unchanged")
+    server.start()
+    graphs = {g.value for g in store.named_graphs()}
+    staged = {g for g in graphs if g.startswith(BASE + "graph/.staging/")}  # not current
+    assert graphs - staged == {BASE + "graph/000_4bcbefa2e1da6666"}
+    assert len(staged) == 1
+    current = sorted(str(q) for q in store.quads_for_pattern(
+        None, None, None, None) if ".staging/" not in q.graph_name.value)
+    assert current == before
+    assert store.read_info().as_of == "2026-11-24"
+    build_remote([SEED], store, base=BASE, as_of=AS_OF, keyphrases=False)
+    assert [g.value for g in store.named_graphs()] == [BASE + "graph/000_4bcbefa2e1da6666"]
+    server.stop()
+
+
+@pytest.mark.slow
+def test_kg_serve_on_top_of_a_remote_store(remote, oxigraph):
+    port = _port()
+    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", oxigraph.url,
+                                "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(url + "/", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        answer = requests.post(f"{url}/sparql", timeout=10, data={
+            "query": "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a schema:ScholarlyArticle }"},
+            headers={"Accept": "application/sparql-results+json"})
+        assert answer.json()["results"]["bindings"][0]["n"]["value"] == "50"
+        bad = requests.post(f"{url}/sparql", data={"query": "SELEC"}, timeout=10)
+        assert bad.status_code == 400 and bad.text.startswith("invalid query: ")
+        page = requests.get(f"{url}/person/guoying-zhao", timeout=10,
+                            headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "<h1>Guoying Zhao</h1>" in page.text
+        turtle = requests.get(f"{url}/person/guoying-zhao.ttl", timeout=10)
+        assert '"Guoying Zhao"' in turtle.text
+        saved = requests.get(f"{url}/queries.json", timeout=10)
+        assert saved.status_code == 200
+    finally:
+        process.terminate()
+        process.wait(10)
