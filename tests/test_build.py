@@ -188,3 +188,19 @@ def test_link_graphs_survive_a_rebuild_and_can_be_replaced(tmp_path: Path):
     replace_graphs(store_dir, {graph: []})
     db, _ = open_read_only(store_dir)
     assert list(db.quads_for_pattern(None, same_as, None, None)) == []
+
+
+def test_relative_store_path_keeps_the_current_build(tmp_path: Path, monkeypatch):
+    """Regression: with a relative --store (the Makefile's data/store), the clean-up of killed
+    builds compared a relative path with the resolved current one and removed the current
+    build, leaving the symlink dangling."""
+    monkeypatch.chdir(tmp_path)
+    build([SEED], Path("data/store"), base=BASE, as_of=AS_OF, keyphrases=False)
+    first = Path("data/store").resolve()
+    os.rename(first, first.with_name(first.name.rsplit("-", 1)[0] + "-999999999"))
+    os.unlink("data/store")
+    os.symlink(first.name.rsplit("-", 1)[0] + "-999999999", "data/store")  # a dead writer's
+    report = build([SEED, SECOND], Path("data/store"), base=BASE, as_of=AS_OF,
+                   keyphrases=False)
+    assert (report.rebuilt, report.reused) == (1, 1)  # the previous build was still there
+    assert read_info(Path("data/store")).counts["profiles"] == 2

@@ -23,6 +23,7 @@ def build_aside(store_dir: Path) -> Iterator[Path]:
 
     Raises StoreError when `store_dir` exists and is not a store that kg wrote.
     """
+    store_dir = store_dir.absolute()
     if store_dir.exists() and not store_dir.is_symlink():
         raise StoreError(f"{store_dir} exists and is not a store kg build made; "
                          "choose another --store or remove it")
@@ -49,7 +50,7 @@ def _remove_stale_builds(store_dir: Path) -> None:
     current = current_build(store_dir)
     for folder in store_dir.parent.glob(f".{store_dir.name}.build-*"):
         pid = folder.name.rsplit("-", 1)[-1]
-        if folder != current and pid.isdigit() and not _alive(int(pid)):
+        if folder.resolve() != current and pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
 
 
