@@ -4,22 +4,50 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KG := $(VENV)/bin/kg
 STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+BROWSER_PACKAGES := chromium chromium-driver
 STORE ?= data/store
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup build serve test lint clean conformance
+.PHONY: help setup browser build serve test lint clean conformance
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-setup: $(STAMP) ## create .venv and install the package with its pinned dependencies (idempotent)
+setup: $(STAMP) $(NPM_STAMP) browser ## .venv with the package, Yasgui (npm ci), Chromium for browser tests (idempotent)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# Yasgui, served at /assets/yasgui/ (kg/serve/assets.py), exactly as package-lock.json pins it.
+# No package has an install script we need: --ignore-scripts keeps setup from running any.
+$(NPM_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  echo "npm ci (Yasgui)"; \
+	  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+	  echo "setup: npm not found; /sparql will show no Yasgui (install Node.js and npm, then make setup)"; \
+	fi
+
+# Debian's chromium + chromium-driver for tests/test_browser.py. Checked on every run (cheap):
+# a stamp would not notice the packages being removed.
+browser: ## install Chromium and ChromeDriver from Debian where missing (needs root)
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "apt-get install $(BROWSER_PACKAGES)"; \
+	  apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    $(BROWSER_PACKAGES) >/dev/null; \
+	else \
+	  echo "setup: chromium/chromedriver missing, and installing them needs root and apt-get:" \
+	       "tests/test_browser.py will skip (fail under CI=true);" \
+	       "run 'sudo apt-get install $(BROWSER_PACKAGES)'"; \
+	fi
 
 build: setup ## build the graph from seeds/ into $(STORE)
 	$(KG) build seeds/ --store $(STORE)

@@ -1,0 +1,269 @@
+"""The pages in a real browser: headless Chromium, driven by selenium through the system
+chromedriver, against real servers on 127.0.0.1 — plus the Yasgui files they load.
+
+Chromium and ChromeDriver are Debian's (`make setup` installs them when run as root). Without
+them the browser tests skip, except under CI=true, where a skip would hide that nothing ran:
+there they fail and say what is missing. One browser serves the whole module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import render_template
+from pyoxigraph import Store
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+from werkzeug.serving import make_server
+
+from conftest import AS_OF, BASE, select
+from kg.serve import ServeConfig, create_app
+from kg.serve.assets import DIRECTORY_CONFIG, YASGUI_DIR
+from kg.serve.catalog import load_catalog
+from kg.store import build, load_in_memory
+
+#: what Chromium needs to stay off the network it cannot reach here (and to run as root)
+CHROMIUM_ARGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--window-size=1280,1000",
+)
+WAIT_SECONDS = 15
+XSS_TITLES = ("<script>alert(1)</script>", "<img src=x onerror=alert(2)>")
+ACTIVE = ".tabPanel.active"
+
+
+def _require(what: str, present: bool) -> None:
+    """Skip when `what` is missing, but fail under CI, which must run every test."""
+    if present:
+        return
+    message = f"{what}: run `make setup` (as root it installs what is missing)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def _program(name: str) -> str | None:
+    return shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").is_file()
+                                  else None)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    chromium, chromedriver = _program("chromium"), _program("chromedriver")
+    _require("Debian's chromium and chromium-driver are not installed "
+             f"(chromium: {chromium}, chromedriver: {chromedriver})",
+             chromium is not None and chromedriver is not None)
+    _require(f"Yasgui is not installed in {YASGUI_DIR}", (YASGUI_DIR / "yasgui.min.js").is_file())
+    assert chromium is not None and chromedriver is not None
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in (*CHROMIUM_ARGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # An explicit driver path: selenium would otherwise try to download one.
+    driver = webdriver.Chrome(options=options, service=Service(chromedriver))
+    driver.set_page_load_timeout(WAIT_SECONDS)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture()
+def page(browser: WebDriver) -> WebDriver:
+    """The module's browser with its console emptied, so a test sees only its own messages."""
+    browser.get_log("browser")
+    return browser
+
+
+def console_errors(driver: WebDriver) -> list[dict[str, Any]]:
+    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def assert_no_alert(driver: WebDriver) -> None:
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert  # noqa: B018 (the property access is the check)
+
+
+def wait(driver: WebDriver, condition: Callable[[WebDriver], Any]) -> Any:
+    return WebDriverWait(driver, WAIT_SECONDS).until(condition)
+
+
+def run_in_yasgui(driver: WebDriver) -> list[list[str]]:
+    """Click the run button of the open tab; the rows of its results table, as cell texts."""
+    button = wait(driver, ec.element_to_be_clickable(
+        (By.CSS_SELECTOR, f"{ACTIVE} .yasqe_queryButton")))
+    button.click()
+    rows = f"{ACTIVE} .yasr table.dataTable tbody tr"
+    wait(driver, ec.visibility_of_element_located((By.CSS_SELECTOR, rows)))
+    return [[cell.get_attribute("textContent") for cell in row.find_elements(By.TAG_NAME, "td")]
+            for row in driver.find_elements(By.CSS_SELECTOR, rows)]
+
+
+def serve(app_for: Callable[[str], Any]) -> tuple[str, Callable[[], None]]:
+    """A real threaded server on 127.0.0.1 port 0 for the app `app_for(own URL)` builds."""
+    holder: dict[str, Any] = {}
+    server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start),
+                         threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}/"
+    holder["app"] = app_for(url)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+    return url, stop
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Store]]:
+    """A one-profile graph whose paper titles are markup, served with the server's own URL as
+    base so that every entity IRI is a page of it: (base, store)."""
+    folder = tmp_path_factory.mktemp("hostile")
+    profile = folder / "mallory.txt"
+    papers = "".join(f"CVNov {day}, 2022\n{title}\n\nMallory Example\n\nAn abstract.\n\n"
+                     for day, title in enumerate(XSS_TITLES, start=20))
+    profile.write_text("Mallory Example\n\nCV\nh-index1\n2papers\n0citations\nNovelty0%\n"
+                       f"AI Score0\n\n{len(XSS_TITLES)} Papers\n\n{papers}", encoding="utf-8")
+    built: dict[str, Store] = {}
+
+    def app_for(base: str):  # type: ignore[no-untyped-def]
+        build([profile], folder / "store", base=base, as_of=AS_OF, keyphrases=False)
+        built["store"], _info = load_in_memory(folder / "store")
+        return create_app(ServeConfig(store=built["store"], base=base))
+
+    base, stop = serve(app_for)
+    yield base, built["store"]
+    stop()
+
+
+@pytest.mark.slow
+def test_home_page_loads_without_console_errors(page, live_server):
+    page.get(live_server + "/")
+    assert page.find_element(By.TAG_NAME, "h1").text == "A scholarly knowledge graph"
+    assert page.find_element(By.LINK_TEXT, "Guoying Zhao").get_attribute("href") \
+        == live_server + "/person/guoying-zhao"
+    assert console_errors(page) == []
+
+
+@pytest.mark.slow
+def test_entity_page_shows_the_person(page, live_server):
+    page.get(live_server + "/person/guoying-zhao")
+    assert page.find_element(By.TAG_NAME, "h1").text == "Guoying Zhao"
+    assert page.find_element(By.CSS_SELECTOR, "#papers h2").text.startswith("Papers (")
+    assert console_errors(page) == []
+
+
+@pytest.mark.slow
+def test_yasgui_runs_a_saved_query(page, live_server, store):
+    saved = {q.name: q for q in load_catalog()}["profile-metrics"]
+    profile = select(store, "SELECT ?page { ?page a <https://schema.org/ProfilePage> }")
+    page.get(live_server + "/sparql?saved=profile-metrics")
+    tab = wait(page, ec.visibility_of_element_located((By.CSS_SELECTOR, ".tab.active a span")))
+    assert tab.text == saved.title
+    rows = run_in_yasgui(page)
+    integer = "^^<http://www.w3.org/2001/XMLSchema#integer>"
+    # The seed's header: h-index 45, 7,698 citations, 115 papers stated; 50 of them listed.
+    assert rows == [["1", f"<{profile[0]['page']}>", "Guoying Zhao",
+                     f'"45"{integer}', f'"7698"{integer}', f'"115"{integer}',
+                     f'"50"{integer}', '"2026-11-24"^^<http://www.w3.org/2001/XMLSchema#date>']]
+    summary = page.find_element(By.CSS_SELECTOR, f"{ACTIVE} .yasr_response_chip").text
+    assert summary.startswith("1 result in")
+    assert page.find_element(By.LINK_TEXT, saved.title).get_attribute("aria-current") == "true"
+    assert page.current_url == live_server + "/sparql"  # ?saved is dropped once the tab is open
+    assert console_errors(page) == []
+
+
+@pytest.mark.slow
+def test_yasgui_says_when_a_saved_query_is_unknown(page, live_server):
+    page.get(live_server + "/sparql?saved=no-such-query")
+    notice = wait(page, ec.visibility_of_element_located((By.ID, "yasgui-notice")))
+    assert notice.text == "There is no saved query named \u201cno-such-query\u201d."
+    assert console_errors(page) == []
+
+
+@pytest.mark.slow
+def test_markup_in_a_title_is_shown_as_text_and_never_runs(page, hostile):
+    base, store = hostile
+    for title in XSS_TITLES:
+        iri = select(store, f"SELECT ?p {{ ?p <https://schema.org/name> {json.dumps(title)} }}",
+                     base)[0]["p"]
+        page.get(iri)
+        assert_no_alert(page)
+        assert page.find_element(By.TAG_NAME, "h1").text == title
+        assert console_errors(page) == []
+    page.get(base + "person/mallory-example")
+    assert_no_alert(page)
+    listed = [link.text for link in page.find_elements(By.CSS_SELECTOR, "#papers a")]
+    assert sorted(listed) == sorted(XSS_TITLES)
+    assert console_errors(page) == []
+
+
+@pytest.mark.slow
+def test_markup_in_a_title_stays_text_in_yasgui_results(page, hostile):
+    """Yasr escapes literals in its table. To filter and sort them it also hands the raw value
+    to DOMPurify, whose inert DOMParser document never runs a handler, but Chromium checks an
+    `onerror` attribute against the page's CSP as it parses it and logs the block as an error.
+    Those reports, and only those, are expected here."""
+    base, _store = hostile
+    page.get(base + "sparql?saved=newest-papers")
+    rows = run_in_yasgui(page)
+    assert_no_alert(page)
+    assert sorted(row[2] for row in rows) == sorted(XSS_TITLES)
+    unexpected = [entry for entry in console_errors(page)
+                  if "Executing inline event handler violates" not in entry["message"]]
+    assert unexpected == []
+
+
+def test_yasgui_files_are_served_from_node_modules(client):
+    _require(f"Yasgui is not installed in {YASGUI_DIR}", (YASGUI_DIR / "yasgui.min.js").is_file())
+    with client.get("/assets/yasgui/yasgui.min.js") as response:
+        assert response.status_code == 200
+        assert response.mimetype in ("text/javascript", "application/javascript")
+    assert client.get("/assets/yasgui/../../package.json").status_code == 404
+    html = client.get("/sparql", headers={"Accept": "text/html"}).text
+    version = json.loads((YASGUI_DIR.parent / "package.json").read_text("utf-8"))["version"]
+    assert f'src="/assets/yasgui/yasgui.min.js?v={version}"' in html
+
+
+def test_without_yasgui_the_assets_say_how_to_install_it(store, tmp_path: Path):
+    app = create_app(ServeConfig(store=store, base=BASE))
+    app.config[DIRECTORY_CONFIG] = str(tmp_path)
+    client = app.test_client()
+    response = client.get("/assets/yasgui/yasgui.min.js")
+    assert (response.status_code, response.mimetype) == (404, "text/plain")
+    assert "make setup" in response.text
+    html = client.get("/sparql", headers={"Accept": "text/html"}).text
+    assert "not installed" in html and "<script" not in html
+
+
+def test_saved_queries_in_the_page_are_inert_json(app):
+    """A query text holding `</script>` must not end the JSON element it travels in."""
+    _require(f"Yasgui is not installed in {YASGUI_DIR}", (YASGUI_DIR / "yasgui.min.js").is_file())
+    saved = [{"name": "x", "title": "</script><script>alert(1)</script>", "query": "# <!--"}]
+    with app.test_request_context("/sparql"):
+        html = render_template("sparql/yasgui.html", saved=saved)
+    start = html.index('<script type="application/json" id="saved-queries">')
+    body = html[start:].split(">", 1)[1].split("</script>", 1)[0]
+    assert json.loads(body) == saved
+
+
+def test_browsers_asking_for_an_icon_get_no_content(client):
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response.data) == (204, b"")
