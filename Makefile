@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 BROWSER_PACKAGES := chromium chromium-driver
 STORE ?= data/store
+DUMPS ?= data/dumps
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -52,8 +53,9 @@ browser: ## install Chromium and ChromeDriver from Debian where missing (needs r
 build: setup ## build the graph from seeds/ into $(STORE)
 	$(KG) build seeds/ --store $(STORE)
 
-serve: build ## build, then serve the graph on http://$(HOST):$(PORT)/
-	$(KG) serve --store $(STORE) --host $(HOST) --port $(PORT)
+serve: build ## build, export the dumps, then serve the graph on http://$(HOST):$(PORT)/
+	$(KG) export --store $(STORE) --out $(DUMPS)
+	$(KG) serve --store $(STORE) --dumps $(DUMPS) --host $(HOST) --port $(PORT)
 
 lint: setup ## ruff
 	$(VENV)/bin/ruff check .
