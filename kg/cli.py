@@ -383,6 +383,15 @@ def _run(app, host: str, port: int, threads: int,  # type: ignore[no-untyped-def
     waitress.serve(app, host=host, port=port, threads=threads, ident="kg", _quiet=True)
 
 
+def _register_link() -> None:
+    from kg.link.command import link
+
+    main.add_command(link)
+
+
+_register_link()
+
+
 def _is_loopback(host: str) -> bool:
     import ipaddress
 

@@ -177,3 +177,18 @@ def test_export_cli_and_served_files(runner, seed_store_dir, tmp_path, app):
         assert context["@context"]["hIndex"] == BASE + "ontology#hIndex"
     finally:
         app.extensions["kg"].dumps_dir = None
+
+
+def test_void_lists_linksets_with_the_linkers_counts(runner, tmp_path):
+    store_dir = tmp_path / "store"
+    build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
+    result = runner.invoke(main, ["link", "github", "--store", str(store_dir)])
+    assert result.exit_code == 0, result.output
+    export(store_dir, tmp_path / "out", ["nq"])
+    void = Graph().parse(tmp_path / "out" / "void.ttl", format="turtle")
+    dataset = URIRef(BASE + ".well-known/void#dataset")
+    linkset = URIRef(BASE + "graph/links/github")
+    assert (dataset, URIRef(VOID + "subset"), linkset) in void
+    # 22 GitHub repositories (the 23rd is a project page): sameAs + ownerAccount each
+    assert int(void.value(linkset, URIRef(VOID + "triples"))) == 44
+    assert void.value(linkset, URIRef(VOID + "subjectsTarget")) == dataset

@@ -487,6 +487,47 @@ def test_truncated_author_lists(store, catalog):
     ]
 
 
+@pytest.fixture(scope="module")
+def linked_to_dblp(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """The seed linked to the dblp fixture of tests/data/link/ at a fixed time."""
+    from datetime import UTC, datetime
+
+    from kg.link.run import link_source
+
+    store_dir = tmp_path_factory.mktemp("linked-to-dblp") / "store"
+    build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
+    link_source(store_dir, "dblp", dumps=[DATA / "link" / "dblp.nt"],
+                now=lambda: datetime(2026, 11, 24, 12, tzinfo=UTC))
+    return load_in_memory(store_dir)[0]
+
+
+@exact("links-of-wei-peng")
+def test_links_of_wei_peng(store, linked_to_dblp, catalog):
+    """dblp's Wei Peng 0002 shares four papers with ours (0001 shares none: not linked); the
+    ORCID iD comes from that record. The seed alone has no links."""
+    query = catalog["links-of-wei-peng"]
+    assert rows(store, query, "target") == []
+    columns = ("relation", "target", "confidence", "source", "method", "date", "evidence")
+    same_as = "http://www.w3.org/2002/07/owl#sameAs"
+    person_method = "person: name with shared papers, co-authors and identifiers"
+    dblp, when = "https://dblp.org", "2026-11-24T12:00:00Z"
+    record = "https://dblp.org/pid/99/1003-2"
+    assert rows(linked_to_dblp, query, *columns) == [
+        (same_as, record, "1", dblp, person_method, when, "co-authors in common: Guanming Lu, "
+         "Guoying Zhao, Hao Yu, Jinsheng Wei, Li Feng, Tuomas Varanka, Xu Cheng, Yante Li"),
+        (same_as, record, "1", dblp, person_method, when,
+         "name similarity 1.000 (Wei Peng ~ Wei Peng 0002)"),
+        *[(same_as, record, "1", dblp, person_method, when, f"shared paper {BASE}paper/{p}")
+          for p in ("data-leakage-and-evaluation-issues-2022-681134",
+                    "geometric-graph-representation-with-learnable-2022-2aa2c4",
+                    "learning-optimal-k-space-acquisition-2022-879cd0",
+                    "modality-unifying-network-for-visible-2023-b339ee")],
+        (same_as, "https://orcid.org/0000-0009-0000-0031", "1", dblp,
+         "person: ORCID iD of the matched record", when,
+         f"ORCID of {record} in dblp computer science bibliography"),
+    ]
+
+
 def test_every_saved_query_has_an_exact_result_test():
     assert len(NAMES) >= 12
     assert set(NAMES) == COVERED

@@ -16,13 +16,13 @@ from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Store
 
 from kg import __version__
 from kg.export.dumps import DumpFile
-from kg.mapping.iris import LINK_GRAPHS
+from kg.mapping.iris import LINK_GRAPHS, VOID_DATASET, Minter
 from kg.mapping.vocab import DCTERMS, OWL, RDF_TYPE, SCHEMA, VOID, XSD, ontology_namespace
 from kg.store.query import run_query
 
 DCAT = "http://www.w3.org/ns/dcat#"
 SPDX = "http://spdx.org/rdf/terms#"
-VOID_PATH = ".well-known/void"
+VOID_PATH = VOID_DATASET.split("#")[0]
 DEFAULT_LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"
 _PREFIXES = {"void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "spdx": SPDX, "xsd": XSD,
              "schema": SCHEMA, "owl": OWL}
@@ -61,7 +61,7 @@ def void_description(store: Store, release: Release, dumps: Iterable[DumpFile]) 
     """The description as a store (default graph), ready to be serialised."""
     base = release.base
     doc = base + VOID_PATH
-    dataset = _n(doc + "#dataset")
+    dataset = Minter(base).dataset()
     v = {t: _n(VOID + t) for t in (
         "Dataset", "Linkset", "triples", "entities", "distinctSubjects", "distinctObjects",
         "properties", "classes", "classPartition", "propertyPartition", "class", "property",
@@ -112,10 +112,14 @@ def void_description(store: Store, release: Release, dumps: Iterable[DumpFile]) 
     for (page,) in _rows(store, base, "SELECT DISTINCT ?page { ?page a schema:ProfilePage } "
                                       "ORDER BY ?page"):
         triples.append((dataset, t["source"], page))
-    for graph, n in _rows(store, base, f"""SELECT ?g (COUNT(*) AS ?n) {{ GRAPH ?g {{ ?s ?p ?o }}
-            FILTER(STRSTARTS(STR(?g), "{base}{LINK_GRAPHS}")) }} GROUP BY ?g ORDER BY ?g"""):
-        triples += [(dataset, v["subset"], graph), (graph, RDF_TYPE, v["Linkset"]),
-                    (graph, v["triples"], _int(int(n.value)))]
+    # each link graph describes itself as a void:Linkset (kg link writes it): copy that
+    # description, so the counts are the linker's own
+    for (graph,) in _rows(store, base, f"""SELECT DISTINCT ?g {{ GRAPH ?g {{ ?g a void:Linkset }}
+            FILTER(STRSTARTS(STR(?g), "{base}{LINK_GRAPHS}")) }} ORDER BY ?g"""):
+        triples.append((dataset, v["subset"], graph))
+        triples += [(q.subject, q.predicate, q.object)
+                    for q in store.quads_for_pattern(None, None, None, graph)
+                    if q.subject == graph or q.subject.value.startswith(graph.value + "#")]
     for dump in sorted(dumps, key=lambda f: f.path.name):
         url = _n(f"{release.dumps_url or base + 'dumps/'}{dump.path.name}")
         checksum = _n(f"{doc}#sha256-{dump.path.name}")

@@ -25,6 +25,10 @@ _LATEX = re.compile(r"\\[a-zA-Z]+|[{}$^]")
 PAPER_SLUG_WORDS = 5
 #: where the named graphs of links live, under the base IRI: `graph/links/<source>`
 LINK_GRAPHS = "graph/links/"
+#: where the link nodes live: `link/<source>/<hash>`
+LINKS = "link/"
+#: the VoID description of the whole graph, and the node of the dataset in it
+VOID_DATASET = ".well-known/void#dataset"
 
 
 def name_key(name: str) -> str:
@@ -100,6 +104,19 @@ class Minter:
     def link_graph(self, source: str) -> NamedNode:
         """The named graph of the links to one reference source (dblp, wikidata, …)."""
         return self._iri(f"{LINK_GRAPHS}{quote(source, safe='-._~')}")
+
+    def link_part(self, source: str, part: str) -> NamedNode:
+        """A node described inside a link graph (its activity, agent, inputs, sub-linksets)."""
+        return NamedNode(f"{self.link_graph(source).value}#{quote(part, safe='-._~')}")
+
+    def link(self, source: str, subject: str, predicate: str, target: str) -> NamedNode:
+        """The node describing one link: the same triple from the same source, the same IRI."""
+        key = f"{subject} {predicate} {target}"
+        return self._iri(f"{LINKS}{quote(source, safe='-._~')}/{_digest(key, 12)}")
+
+    def dataset(self) -> NamedNode:
+        """This graph as a VoID dataset: what every linkset links from."""
+        return self._iri(VOID_DATASET)
 
 
 def _source_slug(source_name: str) -> str:

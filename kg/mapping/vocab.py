@@ -41,6 +41,13 @@ KG_TERMS = frozenset(
         "noveltyPercent",
         "aiScore",
         "profileCode",
+        "Link",
+        "confidence",
+        "method",
+        "evidence",
+        "ownerAccount",
+        "sameAsThreshold",
+        "closeMatchThreshold",
     }
 )
 

@@ -45,6 +45,18 @@ SELECT ?who ?other (MIN(?n) AS ?name) (COUNT(DISTINCT ?paper) AS ?shared) {
   OPTIONAL { ?other schema:name ?n }
 } GROUP BY ?who ?other ORDER BY DESC(?shared) ?name ?other"""
 
+#: the links other sources hold for an entity (kg link), most certain first
+_EXTERNAL_LINKS = """
+SELECT ?who ?link ?relation ?target ?confidence ?method ?source (MAX(?t) AS ?when)
+       (GROUP_CONCAT(?e; separator="\\n") AS ?evidence) {
+  ?link a kg:Link ; rdf:subject ?who ; rdf:predicate ?relation ; rdf:object ?target ;
+        kg:confidence ?confidence ; kg:method ?method .
+  OPTIONAL { ?link dcterms:source ?source }
+  OPTIONAL { ?link prov:generatedAtTime ?t }
+  OPTIONAL { ?link kg:evidence ?e }
+} GROUP BY ?who ?link ?relation ?target ?confidence ?method ?source
+ORDER BY DESC(?confidence) ?target ?link"""
+
 _PROFILES = """
 SELECT ?person (MIN(?n) AS ?name) {
   ?page a schema:ProfilePage ; schema:about ?person .
@@ -136,6 +148,11 @@ class Reader:
     def coauthors_of(self, person: NamedNode) -> list[dict[str, Any]]:
         """Everyone sharing a paper with `person`, most shared papers first: other, name, shared."""
         return self._select(_COAUTHORS, person)
+
+    def links_of(self, iri: NamedNode) -> list[dict[str, Any]]:
+        """The external links of `iri` with their provenance, most certain first: link,
+        relation, target, confidence, method, source, when, evidence (one per line)."""
+        return self._select(_EXTERNAL_LINKS, iri)
 
     def profiles(self) -> list[dict[str, Any]]:
         """The persons the served profiles are about, by name: person, name."""

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
-from kg.mapping.vocab import RDF_TYPE, XSD, ontology_namespace, prefixes, schema
+from kg.mapping.vocab import RDF, RDF_TYPE, XSD, ontology_namespace, prefixes, schema
 from kg.serve.describe import Description, Reader, load_ontology, ontology_terms
 from kg.serve.negotiation import GRAPHS, SHORT_NAMES, choose
 from kg.store.stats import graph_stats
@@ -38,6 +38,8 @@ _PATH_SAFE = "/-._~!$&'()*+,;=:@"
 _LINKABLE = ("http://", "https://", "mailto:")
 _PLAIN = {XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
 _CACHE = "kg.pages"
+#: how a link node points at the entity it links: shown as the links table, not as "linked from"
+_LINK_ROLES = {RDF + "subject", RDF + "object"}
 
 
 def _config() -> ServeConfig:
@@ -250,6 +252,18 @@ def _parts(d: Description, base: str, labels: dict[str, str]) -> dict[str, Any]:
                      for part, grouped in parts]}
 
 
+def _links(reader: Reader, iri: NamedNode) -> list[dict[str, Any]]:
+    """The external links of an entity, as its page lists them, with their confidence."""
+    base = reader.base
+    return [{"relation": _term(r["relation"], base, {}), "target": _term(r["target"], base, {}),
+             "confidence": f"{float(r['confidence'].value):.3f}",
+             "source": _term(r["source"], base, {}) if r["source"] else None,
+             "date": r["when"].value[:10] if r["when"] else "",
+             "method": r["method"].value, "href": _local(r["link"].value, base),
+             "evidence": sorted(r["evidence"].value.split("\n")) if r["evidence"] else []}
+            for r in reader.links_of(iri)]
+
+
 def _entity_view(reader: Reader, d: Description) -> dict[str, Any]:
     base, iri = reader.base, d.iri.value
     nodes: list[Any] = [d.iri, *(t.object for t in d.outgoing), *(t.subject for t in d.incoming)]
@@ -266,7 +280,9 @@ def _entity_view(reader: Reader, d: Description) -> dict[str, Any]:
         "rows": _rows(d.outgoing, base, labels),
         "parts": _parts(d, base, labels),
         "incoming": [{"subject": _term(t.subject, base, labels),
-                      "property": _term(t.predicate, base, {})} for t in d.incoming],
+                      "property": _term(t.predicate, base, {})} for t in d.incoming
+                     if t.predicate.value not in _LINK_ROLES],
+        "links": _links(reader, d.iri),
         "formats": FORMATS,
         "papers": [], "coauthors": [],
     }

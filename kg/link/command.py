@@ -1,0 +1,213 @@
+"""`kg link SOURCE`: link the graph to dblp, Wikidata, OpenAlex, arXiv or GitHub.
+
+Each source's links replace that source's named graph, so a source can be linked again at any
+time; the other sources' graphs and the profiles are untouched, and `kg build` keeps the links.
+dblp and Wikidata are read from an RDF dump (`--dump`) or asked through their SPARQL endpoint
+(`--endpoint`); OpenAlex from its snapshot files. arXiv and GitHub need no reference data.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kg.errors import KgError
+from kg.link.model import Outcome, Thresholds
+from kg.link.run import DEFAULT_LIMITS, Report, link_source
+
+#: the same default as `kg --store` (kg/cli.py); kept here so this module does not import the
+#: CLI that registers it
+DEFAULT_STORE = Path("data/store")
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+_store = click.option(
+    "--store", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
+    help="Folder of the built store (a symlink that kg build swaps atomically).")
+_dry_run = click.option("--dry-run", is_flag=True,
+                        help="Match and report, but write nothing.")
+_dumps = click.option("--dump", "dumps", multiple=True,
+                      type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                      help="A dump file (repeatable); gzip or not.")
+
+
+def _limits(command: Any) -> Any:
+    for option in reversed((
+        click.option("--upper", type=click.FloatRange(0, 1), default=DEFAULT_LIMITS.upper,
+                     show_default=True, help="Confidence from which to state owl:sameAs."),
+        click.option("--lower", type=click.FloatRange(0, 1), default=DEFAULT_LIMITS.lower,
+                     show_default=True, help="Confidence from which to state skos:closeMatch."),
+        click.option("--margin", type=click.FloatRange(0, 1), default=DEFAULT_LIMITS.margin,
+                     show_default=True,
+                     help="Two candidates closer than this are ambiguous: no link."),
+    )):
+        command = option(command)
+    return command
+
+
+class _Group(click.Group):
+    """Turns KgError into one `kg: message` line and exit status 1, as the `kg` group does."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except KgError as e:
+            err.print(f"kg: {e}", markup=False)
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
+def link() -> None:
+    """Link papers, persons, topics and repositories to reference sources.
+
+    Every link carries its confidence, method, evidence, source and date (PROV-O) in the
+    source's own named graph, <base>graph/links/SOURCE, described as a VoID Linkset.
+    """
+
+
+class _Bars:
+    """A rich progress bar per task, on standard error, shown only on a terminal."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, task: str, done: int, total: int | None) -> None:
+        if task not in self.tasks:
+            self.tasks[task] = self.progress.add_task(task, total=total)
+        self.progress.update(self.tasks[task], completed=done, total=total)
+
+
+def _run(store: Path, source: str, dry_run: bool, **options: Any) -> None:
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+               TextColumn("{task.completed:,}/{task.total:,}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True,
+                  disable=not err.is_terminal) as progress:
+        report = link_source(store, source, dry_run=dry_run, progress=_Bars(progress),
+                             **options)
+    _print(report, store)
+
+
+def _print(report: Report, store: Path) -> None:
+    table = Table("", "candidates", "sameAs", "closeMatch", "below threshold", "ambiguous",
+                  title=f"kg link {report.source}", title_justify="left",
+                  caption="candidates: pairs scored; the other columns count entities of ours",
+                  caption_justify="left")
+    for kind, _entities, *figures in report.rows():
+        table.add_row(kind + "s", *(f"{n:,}" for n in figures))
+    out.print(table)
+    derived: dict[str, int] = {}
+    for item in report.links:
+        if item.into.key:
+            derived[item.into.title] = derived.get(item.into.title, 0) + 1
+    for title, count in sorted(derived.items()):
+        out.print(f"{title}: {count:,} from the matched records", markup=False)
+    for decision in report.ambiguous():
+        out.print(f"ambiguous: {decision.local} — {decision.reason}", markup=False)
+    linked = sum(1 for d in report.decisions if d.outcome in (Outcome.SAME_AS,
+                                                               Outcome.CLOSE_MATCH))
+    if report.written:
+        out.print(f"wrote {len(report.links):,} links ({report.quads:,} quads) to the "
+                  f"{report.source} link graph of {store}", markup=False)
+    else:
+        out.print(f"dry run: {len(report.links):,} links ({linked:,} matched entities) "
+                  "would be written; nothing was changed", markup=False)
+
+
+def _source_options(dumps: tuple[Path, ...], endpoint: str | None, source: str) -> None:
+    if bool(dumps) == bool(endpoint):
+        raise KgError(f"kg link {source} needs either --dump FILE or --endpoint URL (not both)")
+
+
+@link.command()
+@_dumps
+@click.option("--endpoint", metavar="URL",
+              help="dblp's SPARQL endpoint (e.g. https://sparql.dblp.org/sparql).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="Seconds to wait for each endpoint answer.")
+@_limits
+@_store
+@_dry_run
+def dblp(dumps: tuple[Path, ...], endpoint: str | None, timeout: float, upper: float,
+         lower: float, margin: float, store: Path, dry_run: bool) -> None:
+    """Papers and persons to dblp (RDF dump or SPARQL endpoint).
+
+    The dump is dblp's RDF (N-Triples or Turtle, gzip or not); the endpoint any SPARQL 1.1
+    endpoint holding dblp's schema.
+    """
+    _source_options(dumps, endpoint, "dblp")
+    _run(store, "dblp", dry_run, dumps=dumps, endpoint=endpoint, timeout=timeout,
+         limits=_thresholds(upper, lower, margin))
+
+
+@link.command()
+@_dumps
+@click.option("--endpoint", metavar="URL",
+              help="A SPARQL endpoint with Wikidata's model (https://query.wikidata.org/sparql).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="Seconds to wait for each endpoint answer.")
+@_limits
+@_store
+@_dry_run
+def wikidata(dumps: tuple[Path, ...], endpoint: str | None, timeout: float, upper: float,
+             lower: float, margin: float, store: Path, dry_run: bool) -> None:
+    """Papers and persons to Wikidata (truthy dump or SPARQL endpoint).
+
+    The dump is a subset of Wikidata's truthy N-Triples (gzip or not); the endpoint any
+    SPARQL 1.1 endpoint holding Wikidata's model.
+    """
+    _source_options(dumps, endpoint, "wikidata")
+    _run(store, "wikidata", dry_run, dumps=dumps, endpoint=endpoint, timeout=timeout,
+         limits=_thresholds(upper, lower, margin))
+
+
+@link.command()
+@_dumps
+@_limits
+@_store
+@_dry_run
+def openalex(dumps: tuple[Path, ...], upper: float, lower: float, margin: float, store: Path,
+             dry_run: bool) -> None:
+    """Papers and persons to OpenAlex (snapshot files).
+
+    Give the works files and, if you have them, the authors files of an OpenAlex snapshot
+    (JSON Lines, gzip or not) with one --dump each.
+    """
+    _source_options(dumps, None, "openalex")
+    _run(store, "openalex", dry_run, dumps=dumps, limits=_thresholds(upper, lower, margin))
+
+
+@link.command()
+@_store
+@_dry_run
+def arxiv(store: Path, dry_run: bool) -> None:
+    """Topics to their arXiv categories (no reference data needed).
+
+    Each topic is linked to https://arxiv.org/list/CODE, the page arXiv publishes for its
+    category.
+    """
+    _run(store, "arxiv", dry_run)
+
+
+@link.command()
+@_store
+@_dry_run
+def github(store: Path, dry_run: bool) -> None:
+    """Repositories to GitHub (no reference data needed).
+
+    Each GitHub repository is linked to its canonical IRI https://github.com/OWNER/REPO and
+    to its owner account https://github.com/OWNER (kg:ownerAccount).
+    """
+    _run(store, "github", dry_run)
+
+
+def _thresholds(upper: float, lower: float, margin: float) -> Thresholds:
+    if lower > upper:
+        raise KgError(f"--lower {lower} is above --upper {upper}")
+    return Thresholds(upper, lower, margin)

@@ -1,0 +1,68 @@
+"""Links that need no reference data: arXiv categories and GitHub repositories.
+
+An arXiv category is named by its code, and arXiv publishes one page per category at
+`https://arxiv.org/list/<code>` (it has no other IRI for them): that is the IRI a topic is
+linked to. A GitHub repository's canonical IRI is `https://github.com/<owner>/<repo>` (the
+normalised URL the profile cited; GitHub itself resolves other casings to it), and its owner
+account is `https://github.com/<owner>`. Both are certain, so their confidence is 1.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from pyoxigraph import QuerySolutions, Store
+
+from kg.link.links import SAME_AS, Link, Target
+from kg.mapping.repositories import normalise
+from kg.mapping.vocab import kg_terms
+from kg.store.query import run_query
+
+ARXIV = Target("", "https://arxiv.org/", "arXiv category taxonomy")
+GITHUB = Target("", "https://github.com/", "GitHub")
+ARXIV_LIST = "https://arxiv.org/list/"
+_CATEGORY = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
+
+_TOPICS = """SELECT DISTINCT ?topic ?code {
+  ?topic a schema:DefinedTerm ; schema:termCode ?code ; schema:inDefinedTermSet <termset/arxiv> .
+} ORDER BY ?topic"""
+
+_REPOSITORIES = """SELECT DISTINCT ?repository ?url {
+  ?repository a schema:SoftwareSourceCode ; schema:codeRepository ?url .
+  FILTER(STRSTARTS(STR(?url), "https://github.com/"))
+} ORDER BY ?repository ?url"""
+
+
+def _rows(store: Store, base: str, query: str) -> list[dict[str, str]]:
+    result = run_query(store, query, base)
+    assert isinstance(result, QuerySolutions)
+    return [{v.value: row[v.value].value for v in result.variables} for row in result]
+
+
+def arxiv_links(store: Store, base: str) -> list[Link]:
+    """owl:sameAs from each arXiv topic of the graph to its arXiv category page."""
+    links = []
+    for row in _rows(store, base, _TOPICS):
+        code = row["code"]
+        if _CATEGORY.match(code):
+            links.append(Link(row["topic"], SAME_AS, ARXIV_LIST + code, 1.0,
+                              "arXiv category code", (f"schema:termCode {code}",), ARXIV))
+    return links
+
+
+def github_links(store: Store, base: str) -> list[Link]:
+    """owl:sameAs to each GitHub repository's canonical IRI, and kg:ownerAccount to its owner."""
+    owner_account = kg_terms(base).ownerAccount
+    links = []
+    for row in _rows(store, base, _REPOSITORIES):
+        canonical = normalise(row["url"])
+        if canonical is None or urlsplit(canonical).netloc != "github.com":
+            continue
+        owner = canonical.rsplit("/", 1)[0]
+        evidence = (f"schema:codeRepository {row['url']}",)
+        links.append(Link(row["repository"], SAME_AS, canonical, 1.0, "GitHub repository URL",
+                          evidence, GITHUB))
+        links.append(Link(row["repository"], owner_account, owner, 1.0,
+                          "GitHub repository URL: owner", evidence, GITHUB))
+    return links

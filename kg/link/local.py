@@ -1,0 +1,79 @@
+"""Read what linking needs from our own graph: papers, persons, and the links other sources
+already made (their identifiers are evidence for the next source).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pyoxigraph import NamedNode, QuerySolutions, Store
+
+from kg.link.model import LocalGraph, LocalPaper, LocalPerson
+from kg.mapping.iris import LINK_GRAPHS
+from kg.store.query import run_query
+
+_PAPERS = """
+SELECT ?paper (MIN(?t) AS ?title) (MIN(?d) AS ?date) (MAX(?inf) AS ?inferred) {
+  ?paper a schema:ScholarlyArticle ; schema:name ?t ; schema:datePublished ?d .
+  OPTIONAL { ?paper kg:yearInferred ?i BIND(IF(?i, 1, 0) AS ?inf) }
+} GROUP BY ?paper"""
+
+_AUTHORS = """
+SELECT DISTINCT ?paper ?position ?person ?name {
+  ?paper a schema:ScholarlyArticle ; kg:authorship ?role .
+  ?role schema:position ?position ; kg:person ?person .
+  ?person schema:name ?name .
+} ORDER BY ?paper ?position ?person ?name"""
+
+_OWNERS = """
+SELECT DISTINCT ?paper ?person ?name {
+  GRAPH ?g { ?page a schema:ProfilePage ; schema:about ?person . ?paper a schema:ScholarlyArticle }
+  ?person schema:name ?name .
+} ORDER BY ?paper ?person ?name"""
+
+_KNOWN = "SELECT DISTINCT ?g ?local ?external { GRAPH ?g { ?local owl:sameAs ?external } }"
+
+
+def _rows(store: Store, base: str, query: str) -> QuerySolutions:
+    result = run_query(store, query, base)
+    assert isinstance(result, QuerySolutions)
+    return result
+
+
+def read_local(store: Store, base: str, current: NamedNode | None = None) -> LocalGraph:
+    """Papers and persons of the union of all graphs; `known` leaves out the graph `current`
+    (the one being replaced), so a source is never its own evidence."""
+    authors: dict[str, dict[str, str]] = defaultdict(dict)
+    for row in _rows(store, base, _AUTHORS):
+        authors[row["paper"].value].setdefault(row["person"].value, row["name"].value)
+    for row in _rows(store, base, _OWNERS):
+        authors[row["paper"].value].setdefault(row["person"].value, row["name"].value)
+    papers = {}
+    for row in _rows(store, base, _PAPERS):
+        iri = row["paper"].value
+        papers[iri] = LocalPaper(
+            iri=iri, title=row["title"].value, year=int(row["date"].value[:4]),
+            year_inferred=row["inferred"] is not None and row["inferred"].value == "1",
+            authors=tuple(authors[iri].items()))
+    names: dict[str, set[str]] = defaultdict(set)
+    works: dict[str, set[str]] = defaultdict(set)
+    for paper in papers.values():
+        for person, name in paper.authors:
+            names[person].add(name)
+            works[person].add(paper.iri)
+    persons = {}
+    for iri, own in works.items():
+        coauthors = {name for paper in own for other, name in papers[paper].authors
+                     if other != iri}
+        persons[iri] = LocalPerson(iri, tuple(sorted(names[iri])), frozenset(own),
+                                   frozenset(coauthors))
+    return LocalGraph(papers, persons, _known(store, base, current))
+
+
+def _known(store: Store, base: str, current: NamedNode | None) -> dict[str, frozenset[str]]:
+    known: dict[str, set[str]] = defaultdict(set)
+    for row in _rows(store, base, _KNOWN):
+        graph = row["g"]
+        if graph.value.startswith(base + LINK_GRAPHS) and graph != current:
+            known[row["local"].value].add(row["external"].value)
+    return {k: frozenset(v) for k, v in known.items()}
