@@ -18,12 +18,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kg import __version__
-from kg.config import DEFAULT_BASE, DEFAULT_HOST, DEFAULT_PORT
+from kg.config import DEFAULT_BASE, DEFAULT_DUMPS, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_STORE
 from kg.errors import KgError, ProfileError
 from kg.parse import find_sources
 
-DEFAULT_STORE = Path("data/store")
-DEFAULT_DUMPS = Path("data/dumps")
 DUMP_FORMATS = ("nq", "trig", "ttl", "nt", "jsonld")
 DEFAULT_LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -9,6 +9,10 @@ DEFAULT_PORT = 8000
 #: With this base every minted IRI dereferences on the default `kg serve`.
 DEFAULT_BASE = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}/"
 
+#: where `make build` and every command without --store keep the store, and the dumps
+DEFAULT_STORE = Path("data/store")
+DEFAULT_DUMPS = Path("data/dumps")
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
 QUERIES_DIR = PROJECT_ROOT / "queries"

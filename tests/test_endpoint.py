@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ from rdflib import Graph
 
 from conftest import ROOT
 from kg.cli import main
+from servers import free_port, wait_until_answers
 
 PAPERS = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }"
 #: a cross product of the whole graph with itself, four times: never finishes in time
@@ -24,33 +24,20 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 JSON = "application/sparql-results+json"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """A `kg serve` subprocess; stopped when the test module ends."""
 
     def __init__(self, *args: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kg", "serve", "--port", str(self.port), *args],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                output = self.process.stdout.read()
-                self.process.stdout.close()
-                raise RuntimeError(f"kg serve exited: {output}")
-            try:
-                requests.get(f"{self.url}/sparql", params={"query": "ASK {}"}, timeout=2)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError("kg serve did not answer within 60 s")
+        try:
+            wait_until_answers(f"{self.url}/sparql", self.process)
+        except RuntimeError:
+            self.process.stdout.close()
+            raise
 
     def stop(self) -> None:
         self.process.terminate()

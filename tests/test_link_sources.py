@@ -9,11 +9,6 @@ from __future__ import annotations
 
 import gzip
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,11 +21,11 @@ from kg.errors import KgError
 from kg.link.model import Outcome
 from kg.link.run import link_source
 from kg.store import build, load_in_memory
+from servers import Oxigraph, free_port
 
 FIXTURES = DATA / "link"
 DBLP, WIKIDATA = FIXTURES / "dblp.nt", FIXTURES / "wikidata.nt"
 OPENALEX = [FIXTURES / "openalex-works.jsonl", FIXTURES / "openalex-authors.jsonl"]
-OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 WHEN = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 PREFIXES = {"rec:": "https://dblp.org/rec/", "corr:": "https://dblp.org/rec/journals/corr/",
             "pid:": "https://dblp.org/pid/", "doi:": "https://doi.org/",
@@ -137,45 +132,18 @@ def seed_dir(tmp_path: Path) -> Path:
     return store_dir
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Two real `oxigraph serve` processes on 127.0.0.1, loaded with the dblp and Wikidata
     fixtures: {source: query URL}."""
-    servers, urls = [], {}
+    servers: list[Oxigraph] = []
     try:
         for name, fixture in (("dblp", DBLP), ("wikidata", WIKIDATA)):
-            location = tmp_path_factory.mktemp(f"oxigraph-{name}")
-            subprocess.run([str(OXIGRAPH), "load", "--location", str(location), "--file",
-                            str(fixture)], check=True, capture_output=True)
-            port = _free_port()
-            servers.append(subprocess.Popen(
-                [str(OXIGRAPH), "serve", "--location", str(location), "--bind",
-                 f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            urls[name] = f"http://127.0.0.1:{port}/query"
-            _wait_for(urls[name])
-        yield urls
+            servers.append(Oxigraph(tmp_path_factory.mktemp(f"oxigraph-{name}"), load=fixture))
+        yield {"dblp": servers[0].query_url, "wikidata": servers[1].query_url}
     finally:
         for server in servers:
-            server.terminate()
-            server.wait(timeout=10)
-
-
-def _wait_for(url: str) -> None:
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            with urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=1):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+            server.stop()
 
 
 def test_dblp_dump_gives_the_expected_links(seed_dir):
@@ -403,7 +371,7 @@ def test_an_unknown_dump_format_and_an_unreachable_endpoint_are_user_errors(seed
         link_source(seed_dir, "dblp", dumps=[odd])
     assert str(error.value) == (f"{odd}: cannot tell the format of this dump; name it .nt or "
                                 ".ttl (optionally .gz)")
-    url = f"http://127.0.0.1:{_free_port()}/query"
+    url = f"http://127.0.0.1:{free_port()}/query"
     with pytest.raises(KgError) as error:
         link_source(seed_dir, "wikidata", endpoint=url)
     assert str(error.value) == (f"{url}: cannot reach the SPARQL endpoint ([Errno 111] "

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -18,42 +15,10 @@ from kg.cli import main
 from kg.errors import StoreError
 from kg.store.remote import RemoteStore
 from kg.store.remote_build import build_remote
+from servers import Oxigraph, free_port, wait_until_answers
 
-OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 SECOND = DATA / "second_profile.txt"
 FACTS = [getattr(facts, name) for name in sorted(dir(facts)) if name.startswith("test_")]
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Oxigraph:
-    """`oxigraph serve` on a folder; can be stopped and started again on the same data."""
-
-    def __init__(self, location: Path) -> None:
-        self.location, self.port = location, _port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.start()
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [str(OXIGRAPH), "serve", "--location", str(self.location), "--bind",
-             f"127.0.0.1:{self.port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"{self.url}/query", params={"query": "ASK {}"}, timeout=1)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("oxigraph serve did not start")
-
-    def stop(self) -> None:
-        self.process.kill()
-        self.process.wait(10)
 
 
 @pytest.fixture(scope="module")
@@ -137,19 +102,13 @@ def test_server_gone_mid_build_leaves_current_graphs(tmp_path):
 
 @pytest.mark.slow
 def test_kg_serve_on_top_of_a_remote_store(remote, oxigraph):
-    port = _port()
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", oxigraph.url,
                                 "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                requests.get(url + "/", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_until_answers(f"{url}/sparql", process)
         answer = requests.post(f"{url}/sparql", timeout=10, data={
             "query": "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a schema:ScholarlyArticle }"},
             headers={"Accept": "application/sparql-results+json"})

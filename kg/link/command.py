@@ -17,13 +17,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kg.config import DEFAULT_STORE
 from kg.errors import KgError
 from kg.link.model import Outcome, Thresholds
 from kg.link.run import DEFAULT_LIMITS, Report, link_source
 
 #: the same default as `kg --store` (kg/cli.py); kept here so this module does not import the
 #: CLI that registers it
-DEFAULT_STORE = Path("data/store")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
