@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 import subprocess
 import sys
 import threading
@@ -239,3 +240,43 @@ def test_multipart_is_not_a_query(server):
     response = requests.post(f"{server.url}/sparql", timeout=10,
                              files={"query": ("q.rq", io.BytesIO(b"ASK {}"))})
     assert response.status_code == 415
+
+
+def test_service_is_refused_and_no_request_leaves_the_server(server):
+    """Regression: SERVICE made the server fetch any URL a visitor named (SSRF)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(1)
+    target = f"http://127.0.0.1:{listener.getsockname()[1]}/internal-admin"
+    try:
+        response = server.query(f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}")
+        assert (response.status_code, response.text) == (400, (
+            "federated queries (SERVICE) are disabled on this endpoint: it does not fetch "
+            "other URLs on a visitor's behalf\n"))
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    finally:
+        listener.close()
+    # the word in a variable, a prefixed name or a string is no SERVICE clause
+    fine = server.query('PREFIX service: <http://example.org/> SELECT ?service '
+                        '{ BIND("SERVICE" AS ?service) FILTER(?service != service:x) }')
+    assert fine.status_code == 200
+
+
+def test_update_from_another_site_is_refused(writable):
+    insert = "INSERT DATA { <http://example.org/csrf> <http://example.org/p> 1 }"
+    token = {"Authorization": "Bearer s3cret"}
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        response = requests.post(f"{writable.url}/update", data={"update": insert}, timeout=10,
+                                 headers={**token, **headers})
+        assert (response.status_code, response.text) == (
+            403, "updates from other sites' pages are refused\n")
+    bare = requests.post(f"{writable.url}/update", data={"update": insert}, timeout=10,
+                         headers={"Authorization": "s3cret"})
+    assert bare.status_code == 401
+    assert writable.count("SELECT (COUNT(*) AS ?n) { <http://example.org/csrf> ?p ?o }") == "0"
+    same_site = requests.post(f"{writable.url}/update", data={"update": insert}, timeout=10,
+                              headers={"Authorization": "bearer s3cret",
+                                       "Origin": writable.url})
+    assert same_site.status_code == 204

@@ -28,7 +28,7 @@ from kg.serve.pool import (
     execute_query,
     execute_update,
 )
-from kg.serve.using import UsingConflict, add_using
+from kg.serve.scanner import UsingConflict, add_using, uses_service
 from kg.store.remote import RemoteStore
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 RETRY_AFTER_SECONDS = "2"
+SERVICE_REFUSED = ("federated queries (SERVICE) are disabled on this endpoint: it does not "
+                   "fetch other URLs on a visitor's behalf")
 
 
 class ProtocolError(Exception):
@@ -115,6 +117,8 @@ def endpoint() -> Response:
         if request.method == "GET" and not params:
             return _description()
         return _text(400, "missing 'query' parameter")
+    if uses_service(query):
+        return _text(400, SERVICE_REFUSED)
     fmt = params.get("format")
     results = choose(request.accept_mimetypes, RESULTS, fmt)
     graphs = choose(request.accept_mimetypes, GRAPHS, fmt)
@@ -216,14 +220,25 @@ def update_off() -> Response:
     return _text(404, "updates are off: start kg serve with --allow-update to open /update")
 
 
+def _cross_site() -> bool:
+    """A browser sending another site's form or script (CSRF): refused even on loopback."""
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    return origin is not None and origin.split("://", 1)[-1] != request.host
+
+
 @update_bp.route("/update", methods=["GET", "POST"])
 def update() -> Response:
     config = current_app.extensions["kg"]
     if request.method == "GET":
         return _text(405, "updates must be POSTed", Allow="POST")
+    if _cross_site():
+        return _text(403, "updates from other sites' pages are refused")
     if config.update_token is not None:
-        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(supplied.encode(), config.update_token.encode()):
+        scheme, _, supplied = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+                supplied.strip().encode(), config.update_token.encode()):
             return _text(401, "this update endpoint needs 'Authorization: Bearer <token>'",
                          **{"WWW-Authenticate": 'Bearer realm="kg"'})
     try:
@@ -234,8 +249,10 @@ def update() -> Response:
                          params.getlist("using-named-graph-uri"))
     except ProtocolError as e:
         return _text(e.status, str(e))
-    except UsingConflict as e:
+    except (UsingConflict, ValueError) as e:
         return _text(400, str(e))
+    if uses_service(text):
+        return _text(400, SERVICE_REFUSED)
     job = UpdateJob(text, config.base or request.base_url, config.base is not None)
     if config.remote is not None:
         try:

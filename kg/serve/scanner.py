@@ -1,19 +1,23 @@
-"""Apply the protocol's `using-graph-uri` / `using-named-graph-uri` parameters to an update.
+"""What the endpoint must know of a request's SPARQL text before the engine parses it.
 
-The SPARQL 1.1 Protocol defines them as the update's USING / USING NAMED clauses, and
-pyoxigraph's `Store.update` takes no dataset, so the clauses are added to the text: before
-the top-level WHERE of every DELETE/INSERT operation. The scanner below only tells code from
-strings, IRIs and comments and counts braces; pyoxigraph still parses the result, so a
-malformed update is refused by the real parser with its own message.
+Two things need it: refusing federated queries (`SERVICE` would make the server fetch any URL
+a visitor names), and applying the protocol's `using-graph-uri` / `using-named-graph-uri`
+parameters to an update (pyoxigraph's `Store.update` takes no dataset, so they become USING
+clauses before the top-level WHERE of every DELETE/INSERT operation). The scanner only tells
+keywords from strings, IRIs, comments, variables and prefixed names, and counts braces;
+pyoxigraph still parses the text, so a malformed request is refused by the real parser.
 """
 
 from __future__ import annotations
 
 import re
 
+from pyoxigraph import NamedNode
+
 _TOKEN = re.compile(
     r'(?P<skip>#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>)'
+    r"|(?P<var>[?$]\w+)|(?P<pname>[A-Za-z][\w.-]*:[\w.-]*)"
     r"|(?P<open>\{)|(?P<close>\})|(?P<word>[A-Za-z]+)",
     re.DOTALL,
 )
@@ -23,14 +27,21 @@ class UsingConflict(ValueError):
     """The update has its own USING or WITH clause and the request gave dataset parameters."""
 
 
+def uses_service(text: str) -> bool:
+    """Whether the query or update holds a SERVICE clause (at any depth)."""
+    return any(m["word"] and m["word"].upper() == "SERVICE" for m in _TOKEN.finditer(text))
+
+
 def add_using(update: str, default: list[str], named: list[str]) -> str:
     """`update` with USING clauses for the protocol's dataset parameters.
 
-    Raises UsingConflict when the update already names its dataset (the protocol forbids both).
+    Raises UsingConflict when the update already names its dataset (the protocol forbids both),
+    ValueError when a parameter is not an IRI.
     """
     if not default and not named:
         return update
-    clause = " ".join([f"USING <{g}>" for g in default] + [f"USING NAMED <{g}>" for g in named])
+    clause = " ".join([f"USING {NamedNode(g)}" for g in default]
+                      + [f"USING NAMED {NamedNode(g)}" for g in named])
     inserts: list[int] = []
     depth = 0
     previous = ""
