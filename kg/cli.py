@@ -352,14 +352,17 @@ def serve(store: str, sparql_paths: str, data: Path | None, host: str, port: int
                                     dumps_dir=dumps)),
              host, port, workers + max_queued + 2, allow_update)
         return
-    source = Source("data", data) if data else Source("store", Path(store))
+    # resolved once: a rebuild swapping the store meanwhile cannot pair one build's base IRI
+    # with another's data
+    source = Source("data", data) if data else Source("store", Path(store).resolve())
     base = source.base()
     graph = source.load()
     with tempfile.TemporaryDirectory(prefix="kg-serve-") as scratch:
-        if data is None:  # workers load a private snapshot: a rebuild cannot split them
-            snapshot = Path(scratch) / "snapshot.nq"
-            graph.dump(str(snapshot), Format.N_QUADS)
-            source = Source("data", snapshot)
+        # workers (and their replacements) load a private snapshot: neither a rebuild nor an
+        # edit of the --data file can make them disagree
+        snapshot = Path(scratch) / "snapshot.nq"
+        graph.dump(str(snapshot), Format.N_QUADS)
+        source = Source("snapshot", snapshot)
         err.print(f"loading {len(graph):,} quads into {workers} query worker(s)…", markup=False)
         pool = QueryPool(source, size=workers, timeout=timeout, max_queued=max_queued).start()
         config = ServeConfig(store=graph, base=base, union=data is None, pool=pool,

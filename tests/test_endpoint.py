@@ -69,7 +69,7 @@ def writable(tmp_path_factory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("w") / "data.ttl"
     data.write_text("<http://example.org/s> <http://example.org/p> 1 .\n")
     s = Server("--data", str(data), "--workers", "2", "--allow-update", "--update-token",
-               "s3cret")
+               "s3cret", "--timeout", "3")
     yield s
     s.stop()
 
@@ -280,3 +280,43 @@ def test_update_from_another_site_is_refused(writable):
                               headers={"Authorization": "bearer s3cret",
                                        "Origin": writable.url})
     assert same_site.status_code == 204
+
+
+def test_nondeterministic_updates_leave_every_copy_the_same(writable):
+    """Regression: each worker evaluated the update itself, so blank nodes and UUID() differed
+    from worker to worker."""
+    token = {"Authorization": "Bearer s3cret"}
+    for update in ("INSERT { <http://example.org/u> <http://example.org/id> ?u } "
+                   "WHERE { BIND(STRUUID() AS ?u) }",
+                   "INSERT DATA { <http://example.org/b> <http://example.org/to> _:x }"):
+        response = requests.post(f"{writable.url}/update", data={"update": update}, timeout=10,
+                                 headers=token)
+        assert response.status_code == 204
+    answers = {server_answer(writable, "SELECT ?v { VALUES ?p { <http://example.org/id> "
+                                       "<http://example.org/to> } ?s ?p ?v } ORDER BY ?p")
+               for _ in range(8)}
+    assert len(answers) == 1
+
+
+def test_runaway_update_times_out_and_changes_nothing(writable):
+    before = writable.count("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+    values = " ".join(str(i) for i in range(2000))
+    runaway = ("INSERT { ?a <http://example.org/x> ?d } WHERE { "
+               + " ".join(f"VALUES ?{v} {{ {values} }}" for v in "abcd") + " }")
+    response = requests.post(f"{writable.url}/update", data={"update": runaway}, timeout=30,
+                             headers={"Authorization": "Bearer s3cret"})
+    assert (response.status_code, response.text) == (504, (
+        "the update ran longer than the 3 s limit and was stopped; nothing was changed\n"))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the killed worker comes back in the background
+        answer = writable.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+        if answer.status_code == 200:
+            break
+        time.sleep(0.2)
+    assert answer.json()["results"]["bindings"][0]["n"]["value"] == before
+
+
+def server_answer(server: Server, query: str) -> str:
+    response = server.query(query)
+    assert response.status_code == 200, response.text
+    return response.text

@@ -4,8 +4,10 @@ pyoxigraph cannot cancel a query. Each worker holds its own in-memory copy of th
 query that outlives the timeout gets its worker killed (freeing the core at once) and a fresh
 worker started in the background. At most `size` queries run at once and at most `max_queued`
 wait, each for at most `queue_wait` seconds: past that the caller gets `Busy` (503), never a
-hang. Updates, when allowed, are applied to every worker and logged, so that a replacement
-worker replays them and all copies stay the same.
+hang. An update, when allowed, is evaluated once, by one worker under the same timeout, which
+then writes its whole graph as a snapshot; every other copy (the other workers, replacements,
+the store behind the pages) loads that snapshot, so all copies are the same even when the update
+made blank nodes or called UUID(), RAND() or NOW().
 """
 
 from __future__ import annotations
@@ -13,16 +15,21 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import queue
+import shutil
+import tempfile
 import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
-from pyoxigraph import NamedNode, QueryTriples
+from pyoxigraph import NamedNode, QueryTriples, RdfFormat
 
 from kg.mapping.vocab import prefixes
 from kg.serve.negotiation import GRAPHS, RESULTS
 from kg.serve.source import Source
+from kg.store.files import load_snapshot
 
 log = logging.getLogger(__name__)
 _CONTEXT = multiprocessing.get_context("spawn")
@@ -68,6 +75,15 @@ class UpdateJob:
     text: str
     base: str
     graph_prefixes: bool = False
+    #: where the worker that evaluates the update writes the resulting graph (N-Quads)
+    snapshot: str = ""
+
+
+@dataclass(frozen=True)
+class ReloadJob:
+    """Replace the worker's graph with a snapshot another worker wrote."""
+
+    snapshot: str
 
 
 def execute_query(store: Any, job: QueryJob) -> tuple[str, bytes]:
@@ -95,8 +111,6 @@ def execute_query(store: Any, job: QueryJob) -> tuple[str, bytes]:
         return media, result.serialize(format=table[media])
     except (SyntaxError, ValueError) as e:
         raise BadRequest(str(e)) from None
-    except OSError as e:  # evaluation errors the engine reports, e.g. an unsupported SERVICE
-        raise BadRequest(str(e)) from None
 
 
 def execute_update(store: Any, job: UpdateJob) -> None:
@@ -106,18 +120,13 @@ def execute_update(store: Any, job: UpdateJob) -> None:
         options["prefixes"] = prefixes(job.base)
     try:
         store.update(job.text, **options)
-    except (SyntaxError, ValueError, OSError) as e:
+    except (SyntaxError, ValueError) as e:
         raise BadRequest(str(e)) from None
 
 
-def _serve(conn: Connection, source: Source, replay: list[UpdateJob]) -> None:
-    """A worker's life: load, replay updates, then answer jobs until the pipe closes."""
+def _serve(conn: Connection, source: Source) -> None:
+    """A worker's life: load the graph, then answer jobs until the pipe closes."""
     store = source.load()
-    for job in replay:
-        try:
-            execute_update(store, job)
-        except BadRequest:
-            pass
     conn.send(("ready",))
     while True:
         try:
@@ -127,6 +136,10 @@ def _serve(conn: Connection, source: Source, replay: list[UpdateJob]) -> None:
         try:
             if isinstance(job, UpdateJob):
                 execute_update(store, job)
+                store.dump(job.snapshot, RdfFormat.N_QUADS)
+                conn.send(("ok", None, b""))
+            elif isinstance(job, ReloadJob):
+                store = load_snapshot(Path(job.snapshot))
                 conn.send(("ok", None, b""))
             else:
                 media, body = execute_query(store, job)
@@ -139,7 +152,7 @@ def _serve(conn: Connection, source: Source, replay: list[UpdateJob]) -> None:
             conn.send(("error", f"{type(e).__name__}: {e}", b""))
 
 
-@dataclass
+@dataclass(eq=False)
 class _Worker:
     process: Any
     conn: Connection
@@ -157,9 +170,11 @@ class QueryPool:
     _idle: queue.Queue = field(default_factory=queue.Queue, init=False)
     _waiting: int = field(default=0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
-    _updates: list[UpdateJob] = field(default_factory=list, init=False)
     _update_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _closed: bool = field(default=False, init=False)
+    _workers: set = field(default_factory=set, init=False)
+    _scratch: Path | None = field(default=None, init=False)
+    _snapshots: int = field(default=0, init=False)
 
     def start(self) -> QueryPool:
         """Start every worker and wait until each has loaded the graph."""
@@ -171,11 +186,13 @@ class QueryPool:
 
     def _spawn(self) -> _Worker:
         parent, child = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(target=_serve, args=(child, self.source, list(self._updates)),
+        process = _CONTEXT.Process(target=_serve, args=(child, self.source),
                                    daemon=True, name="kg-query-worker")
         process.start()
         child.close()
-        return _Worker(process, parent)
+        worker = _Worker(process, parent)
+        self._workers.add(worker)
+        return worker
 
     @staticmethod
     def _await_ready(worker: _Worker) -> None:
@@ -190,13 +207,21 @@ class QueryPool:
         worker.process.kill()
         worker.process.join(5)
         worker.conn.close()
+        self._workers.discard(worker)
 
         def respawn() -> None:
-            if self._closed:
+            delay = 1.0
+            while not self._closed:
+                try:
+                    fresh = self._spawn()
+                    self._await_ready(fresh)
+                except Exception:  # e.g. out of memory: the pool must not stay short for good
+                    log.exception("a query worker failed to start; retrying in %.0f s", delay)
+                    time.sleep(delay)
+                    delay = min(delay * 2, 60)
+                    continue
+                self._idle.put(fresh)
                 return
-            fresh = self._spawn()
-            self._await_ready(fresh)
-            self._idle.put(fresh)
 
         threading.Thread(target=respawn, daemon=True, name="kg-respawn").start()
 
@@ -238,10 +263,11 @@ class QueryPool:
                 self._idle.put(worker)
         return _answer(status, detail, body)
 
-    def update(self, job: UpdateJob) -> None:
-        """Apply `job` on every worker (all of them idle first), then log it for replays.
+    def update(self, job: UpdateJob) -> Path:
+        """Evaluate `job` in one worker and bring every worker to its result.
 
-        Raises BadRequest (nothing applied) or Busy.
+        Returns the snapshot (N-Quads) of the updated graph, for the caller's own copy. Raises
+        BadRequest or Timeout (nothing changed anywhere), or Busy.
         """
         with self._update_lock:
             held = []
@@ -249,34 +275,50 @@ class QueryPool:
                 for _ in range(self.size):
                     held.append(self._idle.get(timeout=self.queue_wait + self.timeout))
             except queue.Empty:
+                for worker in held:
+                    self._idle.put(worker)
                 raise Busy() from None
-            finally:
-                if len(held) < self.size:
-                    for worker in held:
-                        self._idle.put(worker)
             try:
-                first, *rest = held
-                first.conn.send(job)
+                snapshot = self._next_snapshot()
+                first = held[0]
+                first.conn.send(replace(job, snapshot=str(snapshot)))
+                if not first.conn.poll(self.timeout):
+                    held.remove(first)
+                    self._replace(first)  # its copy may be half-changed: start afresh
+                    raise Timeout()
                 _answer(*first.conn.recv())
-                for worker in rest:
-                    worker.conn.send(job)
-                for worker in rest:
-                    worker.conn.recv()
-                self._updates.append(job)
+                for worker in held[1:]:
+                    worker.conn.send(ReloadJob(str(snapshot)))
+                for worker in list(held[1:]):
+                    status, detail, _ = worker.conn.recv()
+                    if status != "ok":
+                        log.error("a query worker could not load the snapshot: %s", detail)
+                        held.remove(worker)
+                        self._replace(worker)
+                previous, self.source = self.source, Source("snapshot", snapshot)
+                if previous.path.parent == self._scratch:
+                    previous.path.unlink(missing_ok=True)
+                return snapshot
             finally:
                 for worker in held:
                     self._idle.put(worker)
 
+    def _next_snapshot(self) -> Path:
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="kg-updates-"))
+        self._snapshots += 1
+        return self._scratch / f"snapshot-{self._snapshots}.nq"
+
     def close(self) -> None:
+        """Stop every worker, busy or idle."""
         self._closed = True
-        while True:
-            try:
-                worker = self._idle.get_nowait()
-            except queue.Empty:
-                return
+        for worker in list(self._workers):
             worker.conn.close()
             worker.process.kill()
             worker.process.join(5)
+        self._workers.clear()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
 
 def _answer(status: str, detail: Any, body: bytes) -> tuple[str, bytes]:

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
-from kg.store.files import load_rdf_file
+from kg.store.files import load_rdf_file, load_snapshot
 from kg.store.local import load_in_memory, read_info
 
 
 @dataclass(frozen=True)
 class Source:
-    """A built store (`kind="store"`) or a plain RDF file (`kind="data"`)."""
+    """A built store (`kind="store"`), a plain RDF file (`kind="data"`) or a snapshot of the
+    served graph that the server wrote itself (`kind="snapshot"`)."""
 
     kind: str
     path: Path
@@ -26,6 +27,8 @@ class Source:
         """A fresh in-memory store holding the source's quads."""
         if self.kind == "store":
             return load_in_memory(self.path)[0]
+        if self.kind == "snapshot":
+            return load_snapshot(self.path)
         return load_rdf_file(self.path)
 
     def base(self) -> str | None:

@@ -29,6 +29,7 @@ from kg.serve.pool import (
     execute_update,
 )
 from kg.serve.scanner import UsingConflict, add_using, uses_service
+from kg.store.files import load_snapshot
 from kg.store.remote import RemoteStore
 
 log = logging.getLogger(__name__)
@@ -263,11 +264,17 @@ def update() -> Response:
         return Response(status=204)
     try:
         with config.update_lock:
-            execute_update(config.store, job)
-            if config.pool is not None:
-                config.pool.update(job)
+            if config.pool is None:  # embedded: one copy, changed in place
+                execute_update(config.store, job)
+            else:
+                config.store = load_snapshot(config.pool.update(job))
+            for key in [k for k in current_app.extensions if k.startswith("kg.")]:
+                del current_app.extensions[key]  # cached figures and pages of the old graph
     except BadRequest as e:
         return _text(400, f"invalid update: {e}")
+    except Timeout:
+        return _text(504, f"the update ran longer than the {config.timeout:g} s limit and was "
+                          "stopped; nothing was changed")
     except Busy:
         return _text(503, "the endpoint is busy; try again shortly",
                      **{"Retry-After": RETRY_AFTER_SECONDS})
