@@ -38,5 +38,17 @@ class StoreError(KgError):
     """The store is missing, locked, or not a scholarkg store."""
 
 
+class StoreTimeout(StoreError):
+    """A remote store did not answer in time."""
+
+
+class StoreRefused(StoreError):
+    """A remote store answered a request with an HTTP error; `status` is its code."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class QueryError(KgError):
     """A SPARQL query the engine refused; the message holds the parser's line and column."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 import requests
@@ -95,9 +96,35 @@ def test_server_gone_mid_build_leaves_current_graphs(tmp_path):
         None, None, None, None) if ".staging/" not in q.graph_name.value)
     assert current == before
     assert store.read_info().as_of == "2026-11-24"
-    build_remote([SEED], store, base=BASE, as_of=AS_OF, keyphrases=False)
+    build_remote([SEED], store, base=BASE, as_of=AS_OF, keyphrases=False)  # may be a live one's
+    assert len([g for g in store.named_graphs() if ".staging/" in g.value]) == 1
+    build_remote([SEED], store, base=BASE, as_of=AS_OF, keyphrases=False,
+                 stale_after=timedelta(0))
     assert [g.value for g in store.named_graphs()] == [BASE + "graph/000_4bcbefa2e1da6666"]
     server.stop()
+
+
+@pytest.mark.slow
+def test_a_build_whose_staged_graphs_vanished_changes_nothing(tmp_path):
+    """Regression: MOVE SILENT of a staged graph another build had dropped emptied the graph
+    it was meant to replace, and the build still reported success."""
+    server = Oxigraph(tmp_path / "db")
+    store = RemoteStore(server.url)
+    try:
+        build_remote([SEED], store, base=BASE, as_of=AS_OF, keyphrases=False)
+        before = len(store)
+
+        def drop_staged(graph: str) -> None:  # what a concurrent build's clean-up did
+            staged = [g.value for g in store.named_graphs() if ".staging/" in g.value]
+            store.update(" ;\n".join(f"DROP GRAPH <{g}>" for g in staged))
+
+        with pytest.raises(StoreError, match="refused the update request"):
+            build_remote([SEED], store, base=BASE, as_of=AS_OF.replace(day=23),
+                         keyphrases=False, progress=drop_staged)
+        assert len(store) == before
+        assert store.read_info().as_of == "2026-11-24"
+    finally:
+        server.stop()
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import DefaultGraph, RdfFormat
 from werkzeug.datastructures import MultiDict
 
-from kg.errors import StoreError
+from kg.errors import StoreError, StoreRefused, StoreTimeout
 from kg.mapping.vocab import prefixes
 from kg.serve.description import SD_PREFIXES, service_description
 from kg.serve.negotiation import GRAPHS, RESULTS, choose
@@ -173,16 +173,22 @@ def _forward(remote: RemoteStore, job: QueryJob) -> Response:
     try:
         response = remote.forward_query(_head(job) + job.text, accept,
                                         job.union and not job.default_graphs, params)
+    except StoreTimeout as e:
+        return _text(504, str(e))
     except StoreError as e:
-        return _text(504 if "did not answer within" in str(e) else 502, str(e))
-    if response.status_code == 400:
-        return _text(400, f"invalid query: {response.text.strip()}")
+        return _text(502, str(e))
     if response.status_code >= 400:
+        text = response.text.strip()
+        response.close()
+        if response.status_code == 400:
+            return _text(400, f"invalid query: {text}")
         return _text(502, f"the SPARQL store at {remote.url} failed: HTTP "
-                          f"{response.status_code} {response.text.strip()[:300]}")
-    return Response(response.iter_content(1 << 16),
-                    content_type=response.headers.get("Content-Type"),
-                    headers={"Vary": "Accept"})
+                          f"{response.status_code} {text[:300]}")
+    answer = Response(response.iter_content(1 << 16),
+                      content_type=response.headers.get("Content-Type"),
+                      headers={"Vary": "Accept"})
+    answer.call_on_close(response.close)  # also when the client goes away mid-answer
+    return answer
 
 
 def _description() -> Response:
@@ -258,9 +264,10 @@ def update() -> Response:
     if config.remote is not None:
         try:
             config.remote.update(_head(job) + job.text)
+        except StoreRefused as e:
+            return _text(400 if e.status == 400 else 502, str(e))
         except StoreError as e:
-            status = 400 if "HTTP 400" in str(e) else 502
-            return _text(status, str(e))
+            return _text(504 if isinstance(e, StoreTimeout) else 502, str(e))
         return Response(status=204)
     try:
         with config.update_lock:

@@ -13,6 +13,7 @@ them, never as request text.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,7 @@ from pyoxigraph import (
     parse_query_results,
 )
 
-from kg.errors import QueryError, StoreError
+from kg.errors import QueryError, StoreError, StoreRefused, StoreTimeout
 from kg.store.local import StoreInfo
 
 #: what `build.json` holds for a local store is one triple in the remote's default graph, out
@@ -76,19 +77,28 @@ class RemoteStore:
         self.url = url.rstrip("/")
         self.paths = paths or Paths()
         self.timeout = timeout
-        self.session = requests.Session()
+        self._local = threading.local()
 
     # -- HTTP -------------------------------------------------------------------------------
-    def _post(self, path: str, **kwargs: Any) -> requests.Response:
+    @property
+    def session(self) -> requests.Session:
+        """One session per thread: a requests.Session is not safe to share between threads."""
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+        return self._local.session
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         try:
-            response = self.session.post(self.url + path, timeout=self.timeout, **kwargs)
+            return self.session.request(method, self.url + path, timeout=self.timeout, **kwargs)
         except requests.Timeout:
-            raise StoreError(f"the SPARQL store at {self.url} did not answer within "
-                             f"{self.timeout:g} s") from None
+            raise StoreTimeout(f"the SPARQL store at {self.url} did not answer within "
+                               f"{self.timeout:g} s") from None
         except requests.ConnectionError:
             raise StoreError(f"the SPARQL store at {self.url} does not answer (is it "
                              "running?)") from None
-        return response
+
+    def _post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self._send("POST", path, **kwargs)
 
     def forward_query(self, query: str, accept: str, union: bool,
                       params: list[tuple[str, str]]) -> requests.Response:
@@ -156,18 +166,20 @@ class RemoteStore:
     def put_graph(self, graph: NamedNode, ntriples: bytes) -> None:
         """Replace `graph` with the N-Triples `ntriples` (Graph Store HTTP Protocol PUT)."""
         try:
-            response = self.session.put(self.url + self.paths.graph_store,
-                                        params={"graph": graph.value}, data=ntriples,
-                                        headers={"Content-Type": "application/n-triples"},
-                                        timeout=self.timeout)
-        except requests.ConnectionError:
+            response = self._send("PUT", self.paths.graph_store, params={"graph": graph.value},
+                                  data=ntriples,
+                                  headers={"Content-Type": "application/n-triples"})
+        except StoreTimeout:
+            raise
+        except StoreError:
             raise StoreError(f"the SPARQL store at {self.url} went away") from None
         self._check(response, "graph store")
 
     def _check(self, response: requests.Response, what: str) -> None:
         if response.status_code >= 400:
-            raise StoreError(f"the SPARQL store at {self.url} refused the {what} request: "
-                             f"HTTP {response.status_code} {response.text.strip()[:300]}")
+            raise StoreRefused(f"the SPARQL store at {self.url} refused the {what} request: "
+                               f"HTTP {response.status_code} {response.text.strip()[:300]}",
+                               response.status_code)
 
     # -- the build manifest ------------------------------------------------------------------
     def read_info(self) -> StoreInfo:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store
@@ -26,6 +26,19 @@ from kg.store.stats import graph_stats
 from kg.store.validate import validate_store
 
 STAGING = "graph/.staging/"
+STAMP = "%Y%m%dT%H%M%S%f"
+#: staged graphs older than this are a dead build's leftovers; younger ones may be a live build's
+STALE_AFTER = timedelta(hours=1)
+
+
+def _stale(graph: str, base: str, now: datetime, after: timedelta) -> bool:
+    if not graph.startswith(base + STAGING):
+        return False
+    stamp = graph[len(base + STAGING):].split("/", 1)[0]
+    try:
+        return now - datetime.strptime(stamp, STAMP).replace(tzinfo=UTC) > after
+    except ValueError:
+        return True
 
 
 def build_remote(
@@ -38,8 +51,13 @@ def build_remote(
     keyphrases: bool = True,
     validate: bool = True,
     progress: Progress | None = None,
+    stale_after: timedelta = STALE_AFTER,
 ) -> BuildReport:
-    """Raises ProfileError, KgError (validation) or StoreError (the server failed or left)."""
+    """Raises ProfileError, KgError (validation) or StoreError (the server failed or left).
+
+    Staged graphs older than `stale_after` are a dead build's and are dropped first; younger
+    ones may belong to a build running now and are left alone.
+    """
     started = time.perf_counter()
     mapper = Mapper(base, keyphrases=keyphrases)
     names = list(dict.fromkeys(str(p) for p in sources))
@@ -56,9 +74,10 @@ def build_remote(
             raise KgError(f"the built graph breaks {report.violations} SHACL constraint(s); "
                           f"nothing was replaced\n{report.text}")
 
-    staging = f"{base}{STAGING}{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}/"
+    started_at = datetime.now(UTC)
+    staging = f"{base}{STAGING}{started_at.strftime(STAMP)}/"
     existing = [g.value for g in remote.named_graphs()]
-    leftovers = [g for g in existing if g.startswith(base + STAGING)]
+    leftovers = [g for g in existing if _stale(g, base, started_at, stale_after)]
     if leftovers:
         remote.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in leftovers))
     moves = []
@@ -80,7 +99,9 @@ def build_remote(
         "version": __version__, "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "sources": {n: sha256_of(Path(n)) for n in valid},
     }
-    operations = [f"MOVE SILENT GRAPH {s} TO GRAPH {g}" for s, g in moves]
+    # MOVE without SILENT: if another build dropped our staged graphs, the whole switch fails
+    # instead of emptying the graphs it would have replaced
+    operations = [f"MOVE GRAPH {s} TO GRAPH {g}" for s, g in moves]
     operations += [f"DROP SILENT GRAPH <{g}>" for g in sorted(profile_graphs - built)]
     operations += [
         f"DELETE WHERE {{ <{MANIFEST_GRAPH}> <{MANIFEST_PREDICATE}> ?manifest }}",
