@@ -25,7 +25,17 @@ from kg.parse import find_sources
 DUMP_FORMATS = ("nq", "trig", "ttl", "nt", "jsonld")
 DEFAULT_LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = console = Console(highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def _iri(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    from pyoxigraph import NamedNode
+
+    try:
+        NamedNode(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an IRI") from None
+    return value
 
 
 def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
@@ -169,7 +179,13 @@ def query(sparql: str, store: str, sparql_paths: str, fmt: str) -> None:
     if sparql == "-":
         sparql = sys.stdin.read()
     db, info = _open(store, sparql_paths)
-    result = run_query(db, sparql, info.base)
+    try:
+        _print_result(run_query(db, sparql, info.base), fmt)
+    except OSError as e:  # an evaluation error the engine reports while answering
+        raise KgError(f"the query failed: {e}") from None
+
+
+def _print_result(result, fmt: str) -> None:  # type: ignore[no-untyped-def]
     if isinstance(result, QuerySolutions | QueryBoolean) and fmt != "table":
         results_format = QueryResultsFormat.JSON if fmt == "json" else QueryResultsFormat.CSV
         sys.stdout.write(result.serialize(format=results_format).decode("utf-8"))
@@ -188,8 +204,10 @@ def query(sparql: str, store: str, sparql_paths: str, fmt: str) -> None:
 
 
 def _show(term: object) -> str:
+    from pyoxigraph import Literal
+
     value = getattr(term, "value", str(term))
-    return value if type(term).__name__ == "Literal" else f"<{value}>"
+    return value if isinstance(term, Literal) else f"<{value}>"
 
 
 @main.command()
@@ -226,15 +244,17 @@ def validate(store: str, sparql_paths: str) -> None:
 
 @main.command()
 @store_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DUMPS,
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_DUMPS,
               show_default=True, help="Folder for the dumps (kg serve --dumps serves it).")
 @click.option("--format", "formats", multiple=True, type=click.Choice(list(DUMP_FORMATS)),
               help="Dump format; repeat for several. [default: all]")
 @click.option("--gzip", "compress", is_flag=True, help="Compress the dumps with gzip.")
 @click.option("--license", "license_iri", default=DEFAULT_LICENSE, show_default=True,
+              callback=_iri,
               help="IRI of the licence the VoID description states.")
-def export(store: str, sparql_paths: str, out: Path, formats: tuple[str, ...], compress: bool,
-           license_iri: str) -> None:
+def export(store: str, sparql_paths: str, out_dir: Path, formats: tuple[str, ...],
+           compress: bool, license_iri: str) -> None:
     """Write dumps of the graph with their VoID/DCAT description and a SHACL report.
 
     N-Quads and TriG keep every named graph; Turtle, N-Triples and JSON-LD hold the merged
@@ -247,16 +267,17 @@ def export(store: str, sparql_paths: str, out: Path, formats: tuple[str, ...], c
         raise KgError("kg export reads a local store; export on the machine of the SPARQL "
                       "server (e.g. `oxigraph dump`) or build a local store first")
     with err.status("exporting…") as status:
-        report = run_export(Path(store), out, formats or tuple(DUMP_FORMATS), compress=compress,
+        report = run_export(Path(store), out_dir, formats or tuple(DUMP_FORMATS), compress=compress,
                             license_iri=license_iri,
                             progress=lambda fmt: status.update(f"writing {fmt}…"))
-    table = Table("file", "bytes", "sha256", title=f"Exported to {out}", title_justify="left")
+    table = Table("file", "bytes", "sha256", title=f"Exported to {out_dir}",
+                  title_justify="left")
     for dump in report.dumps:
         table.add_row(dump.path.name, f"{dump.byte_size:,}", dump.sha256[:16])
     table.add_row(report.void.name, f"{report.void.stat().st_size:,}", "")
     table.add_row(report.report.name, "conforms" if report.conforms else "VIOLATIONS", "")
-    console.print(table)
-    console.print(f"{report.seconds:.2f} seconds")
+    out.print(table)
+    out.print(f"{report.seconds:.2f} seconds")
 
 
 @main.command()
@@ -310,8 +331,10 @@ def diff(old: Path, new: Path, show: int, as_json: bool) -> None:
 @click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Serve this RDF file (N-Quads, TriG, Turtle, N-Triples, RDF/XML, JSON-LD) "
                    "as it is, instead of a built store.")
-@click.option("--host", default=DEFAULT_HOST, show_default=True)
-@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
+@click.option("--host", default=DEFAULT_HOST, show_default=True,
+              help="Address to listen on (loopback by default).")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int,
+              help="Port to listen on.")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
               help="Seconds a query may run before it is stopped (answered 504).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
@@ -339,6 +362,7 @@ def serve(store: str, sparql_paths: str, data: Path | None, host: str, port: int
 
     if update_token and not allow_update:
         raise KgError("--update-token needs --allow-update")
+    _check_port(host, port)
     if allow_update and not update_token and not _is_loopback(host):
         raise KgError(f"refusing to open /update on {host} without --update-token: anyone "
                       "who can reach it could change the graph")
@@ -391,6 +415,19 @@ def _register_link() -> None:
 
 
 _register_link()
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail at once, not after loading the graph into every worker, when the port is taken."""
+    import os
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as e:
+        reason = os.strerror(e.errno) if e.errno else str(e)
+        raise KgError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
 def _is_loopback(host: str) -> bool:

@@ -86,3 +86,32 @@ def test_help_lists_every_command(runner):
     result = runner.invoke(main, ["--help"])
     for command in ("build", "query", "stats", "validate", "serve"):
         assert f"  {command} " in result.output
+
+
+def test_bad_option_values_and_failing_queries_are_one_line(runner, seed_store_dir, tmp_path):
+    """Regression: each of these printed a traceback."""
+    result = runner.invoke(main, ["export", "--store", str(seed_store_dir), "--out",
+                                  str(tmp_path / "o"), "--license", "not an iri"])
+    assert result.exit_code == 2 and "'not an iri' is not an IRI" in result.output
+    assert not (tmp_path / "o").exists()
+    result = runner.invoke(main, ["build", str(SEED), "--store", str(tmp_path / "s"),
+                                  "--base", "http://a b/"])
+    assert result.exit_code == 1
+    assert result.output.startswith("kg: base IRI 'http://a b/' is not a valid IRI: ")
+    broken = tmp_path / "broken"
+    (broken / "oxigraph").mkdir(parents=True)
+    (broken / "build.json").write_text("{not json")
+    result = runner.invoke(main, ["stats", "--store", str(broken)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"kg: {broken / 'build.json'}: damaged build manifest (")
+
+
+def test_serve_on_a_taken_port_says_so(runner, seed_store_dir):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = runner.invoke(main, ["serve", "--store", str(seed_store_dir), "--port",
+                                      str(port)])
+    assert result.exit_code == 1
+    assert result.output == f"kg: cannot listen on 127.0.0.1:{port}: Address already in use\n"

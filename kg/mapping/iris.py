@@ -63,6 +63,10 @@ class Minter:
         parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.netloc or not base.endswith("/"):
             raise KgError(f"base IRI {base!r} must be an absolute http(s) IRI ending in '/'")
+        try:
+            NamedNode(base)
+        except ValueError as e:
+            raise KgError(f"base IRI {base!r} is not a valid IRI: {e}") from None
         self.base = base
 
     def _iri(self, path: str) -> NamedNode:

@@ -39,9 +39,13 @@ def read_info(store_dir: Path) -> StoreInfo:
     if not manifest.is_file() or not (store_dir / DATABASE).is_dir():
         raise StoreError(f"{store_dir}: no scholarkg store here; build one with "
                          f"'kg build seeds/ --store {store_dir}'")
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    known = {f.name for f in fields(StoreInfo)} - {"path"}
-    return StoreInfo(path=store_dir, **{k: v for k, v in data.items() if k in known})
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        known = {f.name for f in fields(StoreInfo)} - {"path"}
+        return StoreInfo(path=store_dir, **{k: v for k, v in data.items() if k in known})
+    except (ValueError, TypeError) as e:  # not JSON, or a required field missing
+        raise StoreError(f"{manifest}: damaged build manifest ({e}); rebuild with "
+                         f"'kg build … --store {store_dir} --full'") from None
 
 
 def open_read_only(store_dir: Path) -> tuple[Store, StoreInfo]:
