@@ -18,12 +18,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kg import __version__
-from kg.config import DEFAULT_BASE, DEFAULT_DUMPS, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_STORE
+from kg.config import (
+    DEFAULT_BASE,
+    DEFAULT_DUMPS,
+    DEFAULT_HOST,
+    DEFAULT_LICENSE,
+    DEFAULT_PORT,
+    DEFAULT_STORE,
+    DUMP_FORMATS,
+)
 from kg.errors import KgError, ProfileError
 from kg.parse import find_sources
 
-DUMP_FORMATS = ("nq", "trig", "ttl", "nt", "jsonld")
-DEFAULT_LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 

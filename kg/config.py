@@ -16,3 +16,8 @@ DEFAULT_DUMPS = Path("data/dumps")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
 QUERIES_DIR = PROJECT_ROOT / "queries"
+
+#: what `kg export` writes and the server publishes
+DUMP_FORMATS = ("nq", "trig", "ttl", "nt", "jsonld")
+VOID_FILE = "void.ttl"
+DEFAULT_LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -158,16 +157,19 @@ def test_unknown_category_is_a_warning(tmp_path: Path):
     assert value(db, 'SELECT (COUNT(?p) AS ?n) { ?p kg:categoryCode "ZZ" }') == "1"
 
 
-def test_store_copy_is_readable_while_replaced(tmp_path: Path):
-    """A reader that opened the old build keeps working after a rebuild removes it."""
+def test_a_reader_keeps_its_store_while_a_rebuild_replaces_it(tmp_path: Path):
+    """A process that opened the store (read-only, on disk) keeps reading the build it opened
+    after a rebuild swapped in another one and removed the old folder."""
     store_dir = tmp_path / "store"
     build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
-    memory, _ = load_in_memory(store_dir)
+    old_build = store_dir.resolve()
+    reader, _ = open_read_only(store_dir)
     build([SECOND], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
-    assert value(memory, "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a schema:ScholarlyArticle }") \
-        == "50"
-    shutil.rmtree(store_dir.resolve())
-    os.unlink(store_dir)
+    assert not old_build.exists()
+    papers = "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a schema:ScholarlyArticle }"
+    assert value(reader, papers) == "50"
+    fresh, _ = open_read_only(store_dir)
+    assert value(fresh, papers) == "3"
 
 
 def test_link_graphs_survive_a_rebuild_and_can_be_replaced(tmp_path: Path):

@@ -192,3 +192,10 @@ def test_void_lists_linksets_with_the_linkers_counts(runner, tmp_path):
     # 22 GitHub repositories (the 23rd is a project page): sameAs + ownerAccount each
     assert int(void.value(linkset, URIRef(VOID + "triples"))) == 44
     assert void.value(linkset, URIRef(VOID + "subjectsTarget")) == dataset
+
+
+def test_the_cli_offers_exactly_the_formats_the_exporter_writes():
+    from kg.config import DUMP_FORMATS
+    from kg.export.dumps import FORMATS
+
+    assert tuple(FORMATS) == DUMP_FORMATS

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat, serialize
 
+from kg.config import DEFAULT_LICENSE, VOID_FILE
 from kg.export.dumps import DUMP_NAME, FORMATS, DumpFile, merged_triples, write_dump
 from kg.export.jsonld import CONTEXT_PATH, context
-from kg.export.void import DEFAULT_LICENSE, Release, void_description, void_prefixes
+from kg.export.void import Release, void_description, void_prefixes
 from kg.store.local import open_read_only
 from kg.store.validate import validate_store
 
-VOID_FILE = "void.ttl"
 REPORT_FILE = "shacl-report.ttl"
 
 

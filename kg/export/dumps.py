@@ -23,6 +23,7 @@ from kg.mapping.vocab import prefixes
 from kg.store.query import run_query
 
 DUMP_NAME = "scholarkg"
+#: in the order of kg.config.DUMP_FORMATS
 FORMATS = {
     "nq": (RdfFormat.N_QUADS, "application/n-quads"),
     "trig": (RdfFormat.TRIG, "application/trig"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Store
 
 from kg import __version__
+from kg.config import DEFAULT_LICENSE
 from kg.export.dumps import DumpFile
 from kg.mapping.iris import LINK_GRAPHS, VOID_DATASET, Minter
 from kg.mapping.vocab import DCTERMS, OWL, RDF_TYPE, SCHEMA, VOID, XSD, ontology_namespace
@@ -23,7 +24,6 @@ from kg.store.query import run_query
 DCAT = "http://www.w3.org/ns/dcat#"
 SPDX = "http://spdx.org/rdf/terms#"
 VOID_PATH = VOID_DATASET.split("#")[0]
-DEFAULT_LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"
 _PREFIXES = {"void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "spdx": SPDX, "xsd": XSD,
              "schema": SCHEMA, "owl": OWL}
 

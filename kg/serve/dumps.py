@@ -16,6 +16,7 @@ from flask import (
 )
 from pyoxigraph import DefaultGraph, RdfFormat, Store
 
+from kg.config import VOID_FILE
 from kg.export.dumps import FORMATS
 from kg.export.jsonld import CONTEXT_PATH, context
 from kg.export.void import Release, void_description, void_prefixes
@@ -23,7 +24,8 @@ from kg.serve.negotiation import GRAPHS, choose
 from kg.store.files import load_rdf_file
 
 bp = Blueprint("dumps", __name__, template_folder="templates")
-VOID_FILE = "void.ttl"
+#: app.extensions key of the generated VoID (dropped with the other caches after an update)
+_VOID_CACHE = "kg.void"
 
 
 def _files() -> list[dict[str, object]]:
@@ -71,9 +73,12 @@ def void() -> Response:
     written = config.dumps_dir / VOID_FILE if config.dumps_dir is not None else None
     if written is not None and written.is_file():
         description = load_rdf_file(written)
-    else:
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        description = void_description(config.store, Release(base, now, now), [])
+    else:  # counted once per graph: the counts are full-graph aggregates
+        description = current_app.extensions.get(_VOID_CACHE)
+        if description is None:
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            description = void_description(config.store, Release(base, now, now), [])
+            current_app.extensions[_VOID_CACHE] = description
     media, fmt = choose(request.accept_mimetypes, GRAPHS) or ("text/turtle", RdfFormat.TURTLE)
     return Response(_dump(description, fmt, base), mimetype=media, headers={"Vary": "Accept"})
 

@@ -64,6 +64,11 @@ def _entry(query: SavedQuery) -> dict[str, Any]:
     }
 
 
+def entries() -> list[dict[str, Any]]:
+    """Every saved query as the list page, the JSON and Yasgui's page show it."""
+    return [_entry(query) for query in saved_queries().values()]
+
+
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"],
                                                default="text/html")
@@ -76,15 +81,14 @@ def listing() -> Response:
     if _wants_json():
         response = listing_json()
     else:
-        entries = [_entry(q) for q in saved_queries().values()]
-        response = Response(render_template("queries/list.html", queries=entries))
+        response = Response(render_template("queries/list.html", queries=entries()))
     response.vary.add("Accept")
     return response
 
 
 @bp.route("/queries.json")
 def listing_json() -> Response:
-    return jsonify([_entry(q) for q in saved_queries().values()])
+    return jsonify(entries())
 
 
 @bp.route("/queries/<name>.rq")

@@ -30,6 +30,7 @@ from kg.serve.pool import (
 )
 from kg.serve.scanner import UsingConflict, add_using, uses_service
 from kg.store.files import load_snapshot
+from kg.store.query import header
 from kg.store.remote import RemoteStore
 
 log = logging.getLogger(__name__)
@@ -156,11 +157,7 @@ def endpoint() -> Response:
 
 
 def _head(job: QueryJob | UpdateJob) -> str:
-    """What run_query gives a local query (base, predeclared prefixes), as query text."""
-    head = f"BASE <{job.base}>\n"
-    if job.graph_prefixes:
-        head += "".join(f"PREFIX {k}: <{v}>\n" for k, v in prefixes(job.base).items())
-    return head
+    return header(job.base, prefixes(job.base) if job.graph_prefixes else None)
 
 
 def _forward(remote: RemoteStore, job: QueryJob) -> Response:
@@ -192,7 +189,7 @@ def _forward(remote: RemoteStore, job: QueryJob) -> Response:
 
 
 def _description() -> Response:
-    from kg.serve.catalog import load_catalog
+    from kg.serve.queries import saved_queries
 
     config = current_app.extensions["kg"]
     root = request.host_url.rstrip("/")
@@ -200,7 +197,7 @@ def _description() -> Response:
         endpoint=f"{root}/sparql",
         union=config.union,
         update=f"{root}/update" if config.allow_update else None,
-        saved=load_catalog(),
+        saved=saved_queries().values(),
         queries_url=f"{root}/queries",
     )
     media, fmt = choose(request.accept_mimetypes, GRAPHS) or ("text/turtle", RdfFormat.TURTLE)
@@ -209,7 +206,10 @@ def _description() -> Response:
 
 
 def _yasgui() -> Response:
-    return Response(render_template("sparql/yasgui.html"), mimetype="text/html")
+    from kg.serve.queries import entries
+
+    return Response(render_template("sparql/yasgui.html", saved=entries()),
+                    mimetype="text/html")
 
 
 @bp.after_request

@@ -31,6 +31,13 @@ def run_query(store: Store, query: str, base: str, union: bool = True, **options
         raise QueryError(f"invalid SPARQL: {e}") from None
 
 
+def header(base: str | None, prefixes: dict[str, str] | None = None) -> str:
+    """The BASE and PREFIX lines that give a query sent elsewhere what `run_query` gives it."""
+    lines = [f"BASE <{base}>"] if base else []
+    lines += [f"PREFIX {name}: <{iri}>" for name, iri in (prefixes or {}).items()]
+    return "".join(line + "\n" for line in lines)
+
+
 def scalar(store: Store, query: str, base: str) -> Any:
     """The first value of the first row, as a Python value (for counts and stats)."""
     result = run_query(store, query, base)

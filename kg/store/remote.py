@@ -33,6 +33,7 @@ from pyoxigraph import (
 
 from kg.errors import QueryError, StoreError, StoreRefused, StoreTimeout
 from kg.store.local import StoreInfo
+from kg.store.query import header
 
 #: what `build.json` holds for a local store is one triple in the remote's default graph, out
 #: of the way of `GRAPH ?g` queries (all scholarkg data lives in named graphs)
@@ -114,10 +115,7 @@ class RemoteStore:
               prefixes: dict[str, str] | None = None, use_default_graph_as_union: bool = False,
               substitutions: dict[Variable, Any] | None = None, **_: Any) -> Any:
         """Evaluate `query` on the server; raises QueryError with the server's message."""
-        head = "".join(f"PREFIX {k}: <{v}>\n" for k, v in (prefixes or {}).items())
-        if base_iri:
-            head = f"BASE <{base_iri}>\n{head}"
-        text = head + query
+        text = header(base_iri, prefixes) + query
         if substitutions:
             variables = " ".join(str(v) for v in substitutions)
             values = " ".join(str(t) for t in substitutions.values())
