@@ -142,6 +142,9 @@ def build(paths: tuple[Path, ...], store: str, sparql_paths: str, base: str, as_
         task = bar.add_task("", total=len(sources))
         options = {}
         if is_remote(store):
+            if full:
+                raise KgError("--full is for a local store: a build into a SPARQL server "
+                              "always replaces every profile graph")
             run_build, options["remote"] = build_remote, _remote(store, sparql_paths)
         else:
             options["store_dir"], options["full"] = Path(store), full
@@ -177,7 +180,7 @@ def build(paths: tuple[Path, ...], store: str, sparql_paths: str, base: str, as_
 def query(sparql: str, store: str, sparql_paths: str, fmt: str) -> None:
     """Run a SPARQL query (use - to read it from standard input).
 
-    The default graph is the union of all profile graphs; schema:, kg:, xsd: and the other
+    The default graph is the union of all named graphs; schema:, kg:, xsd: and the other
     common prefixes need no PREFIX line.
     """
     from kg.store import run_query

@@ -22,8 +22,6 @@ from kg.errors import KgError
 from kg.link.model import Outcome, Thresholds
 from kg.link.run import DEFAULT_LIMITS, Report, link_source
 
-#: the same default as `kg --store` (kg/cli.py); kept here so this module does not import the
-#: CLI that registers it
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
@@ -85,6 +83,9 @@ class _Bars:
 
 
 def _run(store: Path, source: str, dry_run: bool, **options: Any) -> None:
+    if str(store).startswith(("http:/", "https:/")):  # a URL, as click's Path left it
+        raise KgError("kg link works on a local store (--store DIR), not on a SPARQL server's "
+                      "URL")
     columns = (TextColumn("[bold]{task.description}"), BarColumn(),
                TextColumn("{task.completed:,}/{task.total:,}"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True,
