@@ -67,11 +67,35 @@ def _alive(pid: int) -> bool:
 
 
 def _swap(aside: Path, store_dir: Path) -> None:
-    """Point `store_dir` at `aside` in one rename, then remove the build it replaced."""
+    """Point `store_dir` at `aside` in one rename, then remove the build it replaced.
+
+    The new build's files are flushed to disk first, so a crash right after the rename cannot
+    leave the symlink pointing at a build that is not all there. Only folders this module made
+    (`.NAME.build-*` beside the store) are ever removed.
+    """
+    _fsync_tree(aside)
     previous = current_build(store_dir)
     link = store_dir.with_name(f".{store_dir.name}.link-{os.getpid()}")
     link.unlink(missing_ok=True)
     link.symlink_to(aside.name)
     os.replace(link, store_dir)
-    if previous is not None and previous != aside.resolve():
+    _fsync(store_dir.parent)
+    ours = previous is not None and previous.parent == store_dir.parent and \
+        previous.name.startswith(f".{store_dir.name}.build-")
+    if ours and previous != aside.resolve():
         shutil.rmtree(previous, ignore_errors=True)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            _fsync(path)
+    _fsync(folder)
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
