@@ -340,6 +340,16 @@ def test_openalex_snapshot_gzip_or_not(seed_dir, tmp_path):
     assert len(links) == 33
 
 
+def test_openalex_authors_before_works_give_the_same_links(seed_dir, tmp_path):
+    """Regression: every author record was held in memory; now only wanted ones are, and
+    authors read before the works that name them are fetched in a second pass."""
+    link_source(seed_dir, "openalex", dumps=OPENALEX)
+    works_first = links_of(seed_dir, "openalex")
+    link_source(seed_dir, "openalex", dumps=list(reversed(OPENALEX)))
+    assert links_of(seed_dir, "openalex") == works_first
+    assert len(works_first) > 10
+
+
 @pytest.mark.parametrize(("content", "message"), [
     ('{"id": "https://openalex.org/W1", "title": "x"}\n{"id": \n',
      "{path}:2: not JSON: Expecting value (column 8)"),

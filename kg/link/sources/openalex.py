@@ -85,10 +85,14 @@ def read_snapshot(paths: Iterable[Path], local: LocalGraph, progress: Progress) 
 
     Raises KgError `file:line: reason` for a line that is not an OpenAlex record.
     """
+    paths = list(paths)  # read twice when authors come before their works
     blocks = TitleBlocks(local.papers.values())
     ours = {name_key(n) for n in local.names()}
     reference = Reference()
+    # an author record is kept only when it bears one of our names or a kept work names it:
+    # a full authors snapshot (~10^8 records) never sits in memory
     authors: dict[str, RefPerson] = {}
+    skipped = False
     for path in paths:
         for number, record in _records(path, progress):
             kind = _kind(record["id"])
@@ -100,15 +104,32 @@ def read_snapshot(paths: Iterable[Path], local: LocalGraph, progress: Progress) 
                     for authorship in record.get("authorships") or []:
                         _from_authorship(authorship.get("author") or {}, reference)
             elif kind == "A":
-                names = _author_names(record)
-                iri = openalex_iri(record["id"])
-                if iri and names:
-                    authors[iri] = RefPerson(iri, names, _person_ids(record))
-                    if any(name_key(n) in ours for n in names):
-                        reference.named.add(iri)
+                person = _author(record)
+                if person is None:
+                    continue
+                if any(name_key(n) in ours for n in person.names):
+                    reference.named.add(person.iri)
+                if person.iri in reference.named or person.iri in reference.persons:
+                    authors[person.iri] = person
+                else:
+                    skipped = True
     wanted = reference.named | set(reference.persons)
+    missing = wanted - set(authors)
+    if missing and skipped:  # authors read before the works that name them: one more pass
+        for path in paths:
+            for _number, record in _records(path, progress):
+                if _kind(record["id"]) == "A" and openalex_iri(record["id"]) in missing:
+                    person = _author(record)
+                    if person is not None:
+                        authors[person.iri] = person
     reference.persons.update({iri: p for iri, p in authors.items() if iri in wanted})
     return reference
+
+
+def _author(record: dict[str, Any]) -> RefPerson | None:
+    names = _author_names(record)
+    iri = openalex_iri(record["id"])
+    return RefPerson(iri, names, _person_ids(record)) if iri and names else None
 
 
 def _from_authorship(author: dict[str, Any], reference: Reference) -> None:
