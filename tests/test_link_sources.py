@@ -8,6 +8,7 @@ tests/data/link/README.md says what each one is there to test. Nothing is fetche
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -397,3 +398,28 @@ def test_a_truncated_gzip_dump_is_a_user_error(seed_dir, tmp_path):
         link_source(seed_dir, "dblp", dumps=[dump])
     assert str(error.value) == (f"{dump}: cannot read the dump (Compressed file ended before the "
                                 "end-of-stream marker was reached)")
+
+
+def test_openalex_keeps_only_wanted_author_records_in_either_order(store, tmp_path):
+    """An author neither bearing our names nor named by a kept work is never held; one named
+    only by a kept work keeps its ORCID even when the authors file comes first."""
+    from kg.link.backends import no_progress
+    from kg.link.local import read_local
+    from kg.link.sources.openalex import read_snapshot
+
+    work = {"id": "https://openalex.org/W1", "publication_year": 2022,
+            "title": "Data Leakage and Evaluation Issues in Micro-Expression Analysis",
+            "authorships": [{"author": {"id": "https://openalex.org/A1",
+                                        "display_name": "Somebody Else"}}]}
+    referenced = {"id": "https://openalex.org/A1", "display_name": "Somebody Else",
+                  "orcid": "https://orcid.org/0000-0002-1825-0097"}
+    stranger = {"id": "https://openalex.org/A2", "display_name": "Nobody Here"}
+    works, authors = tmp_path / "works.jsonl", tmp_path / "authors.jsonl"
+    works.write_text(json.dumps(work) + "\n")
+    authors.write_text(json.dumps(referenced) + "\n" + json.dumps(stranger) + "\n")
+    local = read_local(store, BASE)
+    for order in ([works, authors], [authors, works]):
+        reference = read_snapshot(order, local, no_progress)
+        assert set(reference.persons) == {"https://openalex.org/A1"}
+        assert reference.persons["https://openalex.org/A1"].ids == frozenset(
+            {"https://orcid.org/0000-0002-1825-0097"})
