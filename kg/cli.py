@@ -360,61 +360,19 @@ def serve(store: str, sparql_paths: str, data: Path | None, host: str, port: int
           timeout: float, workers: int,
           max_queued: int, dumps: Path, allow_update: bool, update_token: str | None) -> None:
     """Serve the graph: SPARQL 1.1 Protocol at /sparql and a page for every entity."""
-    import tempfile
-
-    from pyoxigraph import RdfFormat as Format
-
-    from kg.serve import ServeConfig, create_app
-    from kg.serve.pool import QueryPool
+    from kg.serve.run import Listen, serve_local, serve_remote
     from kg.serve.source import Source
     from kg.store.remote import is_remote
 
-    if update_token and not allow_update:
-        raise KgError("--update-token needs --allow-update")
-    _check_port(host, port)
-    if allow_update and not update_token and not _is_loopback(host):
-        raise KgError(f"refusing to open /update on {host} without --update-token: anyone "
-                      "who can reach it could change the graph")
+    listen = Listen(host, port, timeout, workers, max_queued, dumps, allow_update, update_token)
+    say = lambda message: err.print(message, markup=False)  # noqa: E731
     if data is None and is_remote(store):  # queries and pages go to the SPARQL server
-        remote = _remote(store, sparql_paths)
-        remote.timeout = timeout
-        info = remote.read_info()
-        err.print(f"serving the graph of {remote.url}", markup=False)
-        _run(create_app(ServeConfig(store=remote, base=info.base, remote=remote, timeout=timeout,
-                                    allow_update=allow_update, update_token=update_token,
-                                    dumps_dir=dumps)),
-             host, port, workers + max_queued + 2, allow_update)
-        return
-    # resolved once: a rebuild swapping the store meanwhile cannot pair one build's base IRI
-    # with another's data
-    source = Source("data", data) if data else Source("store", Path(store).resolve())
-    base = source.base()
-    graph = source.load()
-    with tempfile.TemporaryDirectory(prefix="kg-serve-") as scratch:
-        # workers (and their replacements) load a private snapshot: neither a rebuild nor an
-        # edit of the --data file can make them disagree
-        snapshot = Path(scratch) / "snapshot.nq"
-        graph.dump(str(snapshot), Format.N_QUADS)
-        source = Source("snapshot", snapshot)
-        err.print(f"loading {len(graph):,} quads into {workers} query worker(s)…", markup=False)
-        pool = QueryPool(source, size=workers, timeout=timeout, max_queued=max_queued).start()
-        config = ServeConfig(store=graph, base=base, union=data is None, pool=pool,
-                             timeout=timeout, allow_update=allow_update,
-                             update_token=update_token, dumps_dir=dumps)
-        try:
-            _run(create_app(config), host, port, workers + max_queued + 2, allow_update)
-        finally:
-            pool.close()
-
-
-def _run(app, host: str, port: int, threads: int,  # type: ignore[no-untyped-def]
-         allow_update: bool) -> None:
-    import waitress
-
-    where = f"http://{host}:{port}"
-    err.print(f"serving on {where}/ — SPARQL at {where}/sparql"
-              + (f", updates at {where}/update" if allow_update else ""), markup=False)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="kg", _quiet=True)
+        serve_remote(_remote(store, sparql_paths), listen, say)
+    else:
+        # resolved once: a rebuild swapping the store meanwhile cannot pair one build's base
+        # IRI with another's data
+        serve_local(Source("data", data) if data else Source("store", Path(store).resolve()),
+                    listen, say)
 
 
 def _register_link() -> None:
@@ -424,27 +382,3 @@ def _register_link() -> None:
 
 
 _register_link()
-
-
-def _check_port(host: str, port: int) -> None:
-    """Fail at once, not after loading the graph into every worker, when the port is taken."""
-    import os
-    import socket
-
-    try:
-        with socket.create_server((host, port)):
-            pass
-    except OSError as e:
-        reason = os.strerror(e.errno) if e.errno else str(e)
-        raise KgError(f"cannot listen on {host}:{port}: {reason}") from None
-
-
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -18,11 +18,19 @@ from kg import __version__
 from kg.config import DEFAULT_LICENSE
 from kg.export.dumps import DumpFile
 from kg.mapping.iris import LINK_GRAPHS, VOID_DATASET, Minter
-from kg.mapping.vocab import DCTERMS, OWL, RDF_TYPE, SCHEMA, VOID, XSD, ontology_namespace
+from kg.mapping.vocab import (
+    DCAT,
+    DCTERMS,
+    OWL,
+    RDF_TYPE,
+    SCHEMA,
+    SPDX,
+    VOID,
+    XSD,
+    ontology_namespace,
+)
 from kg.store.query import run_query
 
-DCAT = "http://www.w3.org/ns/dcat#"
-SPDX = "http://spdx.org/rdf/terms#"
 VOID_PATH = VOID_DATASET.split("#")[0]
 _PREFIXES = {"void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "spdx": SPDX, "xsd": XSD,
              "schema": SCHEMA, "owl": OWL}
@@ -83,7 +91,7 @@ def void_description(store: Store, release: Release, dumps: Iterable[DumpFile]) 
         (dataset, t["modified"], Literal(release.modified, datatype=date_time)),
         (dataset, _n(OWL + "versionInfo"), Literal(f"{release.modified} (scholarkg "
                                                     f"{__version__})")),
-        (dataset, v["sparqlEndpoint"], _n(base + "sparql")),
+        (dataset, v["sparqlEndpoint"], Minter(base).endpoint()),
         (dataset, v["uriSpace"], Literal(base)),
         (dataset, v["vocabulary"], _n(SCHEMA)),
         (dataset, v["vocabulary"], _n(ontology_namespace(base))),
@@ -121,7 +129,8 @@ def void_description(store: Store, release: Release, dumps: Iterable[DumpFile]) 
                     for q in store.quads_for_pattern(None, None, None, graph)
                     if q.subject == graph or q.subject.value.startswith(graph.value + "#")]
     for dump in sorted(dumps, key=lambda f: f.path.name):
-        url = _n(f"{release.dumps_url or base + 'dumps/'}{dump.path.name}")
+        url = _n(release.dumps_url + dump.path.name) if release.dumps_url \
+            else Minter(base).dump(dump.path.name)
         checksum = _n(f"{doc}#sha256-{dump.path.name}")
         triples += [
             (dataset, v["dataDump"], url),

@@ -17,6 +17,7 @@ from pyoxigraph import NamedNode
 from unidecode import unidecode
 
 from kg.errors import KgError
+from kg.mapping.vocab import ONTOLOGY_PATH
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _SPACES = re.compile(r"\s+")
@@ -25,6 +26,12 @@ _LATEX = re.compile(r"\\[a-zA-Z]+|[{}$^]")
 PAPER_SLUG_WORDS = 5
 #: where the named graphs of links live, under the base IRI: `graph/links/<source>`
 LINK_GRAPHS = "graph/links/"
+#: where a build into a remote store stages graphs: `graph/.staging/<time>/<name>`
+STAGING_GRAPHS = "graph/.staging/"
+#: where the server publishes the files of `kg export`
+DUMPS = "dumps/"
+#: every named graph of the data lives under `graph/`
+GRAPHS = "graph/"
 #: where the link nodes live: `link/<source>/<hash>`
 LINKS = "link/"
 #: the VoID description of the whole graph, and the node of the dataset in it
@@ -117,6 +124,22 @@ class Minter:
         """The node describing one link: the same triple from the same source, the same IRI."""
         key = f"{subject} {predicate} {target}"
         return self._iri(f"{LINKS}{quote(source, safe='-._~')}/{_digest(key, 12)}")
+
+    def ontology(self) -> NamedNode:
+        """The ontology document; its terms live at `<this>#term` (see vocab)."""
+        return self._iri(ONTOLOGY_PATH)
+
+    def endpoint(self) -> NamedNode:
+        """The SPARQL endpoint that serves the graph at this base."""
+        return self._iri("sparql")
+
+    def dump(self, file_name: str) -> NamedNode:
+        """Where `kg serve` publishes a file `kg export` wrote."""
+        return self._iri(f"{DUMPS}{quote(file_name, safe='-._~')}")
+
+    def staging_graph(self, stamp: str, graph: NamedNode) -> NamedNode:
+        """Where a build into a remote store uploads `graph` before switching it in."""
+        return self._iri(f"{STAGING_GRAPHS}{stamp}/{graph.value.rsplit('/', 1)[-1]}")
 
     def dataset(self) -> NamedNode:
         """This graph as a VoID dataset: what every linkset links from."""

@@ -11,10 +11,8 @@ from typing import Protocol
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
-from kg.mapping.vocab import RDF_TYPE, SCHEMA
+from kg.mapping.vocab import FORMATS, RDF_TYPE, SCHEMA, SD
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS = "http://www.w3.org/ns/formats/"
 SD_PREFIXES = {"sd": SD, "formats": FORMATS, "schema": SCHEMA}
 _RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                    "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD")

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
+from kg.mapping.iris import Minter
 from kg.mapping.vocab import RDF, RDF_TYPE, XSD, ontology_namespace, prefixes, schema
 from kg.serve.describe import Description, Reader, load_ontology, ontology_terms
 from kg.serve.negotiation import GRAPHS, SHORT_NAMES, choose
@@ -121,7 +122,7 @@ def ontology(suffix: str | None = None) -> Response:
     media, fmt = chosen
     if fmt is not None:
         return _rdf(triples, media, fmt, base)
-    iri = base + "ontology"
+    iri = Minter(base).ontology().value
     head = {t.predicate.value: t.object for t in triples if t.subject.value == iri}
     namespace = ontology_namespace(base)
     terms = ontology_terms(triples, namespace)

@@ -14,27 +14,26 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, RdfFormat, Store
+from pyoxigraph import Literal, RdfFormat, Store
 
 from kg import __version__
 from kg.errors import KgError, ProfileError, StoreError
 from kg.mapping import Mapper
-from kg.mapping.iris import LINK_GRAPHS
+from kg.mapping.iris import GRAPHS, LINK_GRAPHS, STAGING_GRAPHS
 from kg.store.build import BuildReport, Progress, check_profiles, profile_quads, sha256_of
 from kg.store.remote import MANIFEST_GRAPH, MANIFEST_PREDICATE, RemoteStore
 from kg.store.stats import graph_stats
 from kg.store.validate import validate_store
 
-STAGING = "graph/.staging/"
 STAMP = "%Y%m%dT%H%M%S%f"
 #: staged graphs older than this are a dead build's leftovers; younger ones may be a live build's
 STALE_AFTER = timedelta(hours=1)
 
 
 def _stale(graph: str, base: str, now: datetime, after: timedelta) -> bool:
-    if not graph.startswith(base + STAGING):
+    if not graph.startswith(base + STAGING_GRAPHS):
         return False
-    stamp = graph[len(base + STAGING):].split("/", 1)[0]
+    stamp = graph[len(base + STAGING_GRAPHS):].split("/", 1)[0]
     try:
         return now - datetime.strptime(stamp, STAMP).replace(tzinfo=UTC) > after
     except ValueError:
@@ -75,7 +74,7 @@ def build_remote(
                           f"nothing was replaced\n{report.text}")
 
     started_at = datetime.now(UTC)
-    staging = f"{base}{STAGING}{started_at.strftime(STAMP)}/"
+    stamp = started_at.strftime(STAMP)
     existing = [g.value for g in remote.named_graphs()]
     leftovers = [g for g in existing if _stale(g, base, started_at, stale_after)]
     if leftovers:
@@ -83,7 +82,7 @@ def build_remote(
     moves = []
     try:
         for graph in sorted(local.named_graphs(), key=lambda g: g.value):
-            staged = NamedNode(staging + graph.value.rsplit("/", 1)[-1])
+            staged = mapper.mint.staging_graph(stamp, graph)
             remote.put_graph(staged, local.dump(format=RdfFormat.N_TRIPLES, from_graph=graph))
             moves.append((staged, graph))
             if progress:
@@ -92,8 +91,8 @@ def build_remote(
         raise StoreError(f"{e}; the build stopped during the upload and the graphs the store "
                          "serves are unchanged") from None
     built = {m[1].value for m in moves}
-    profile_graphs = {g for g in existing if g.startswith(base + "graph/")
-                      and not g.startswith((base + LINK_GRAPHS, base + STAGING))}
+    profile_graphs = {g for g in existing if g.startswith(base + GRAPHS)
+                      and not g.startswith((base + LINK_GRAPHS, base + STAGING_GRAPHS))}
     manifest = {
         "base": base, "as_of": as_of.isoformat(), "keyphrases": keyphrases,
         "version": __version__, "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
