@@ -272,3 +272,16 @@ def test_escaped_non_ascii_and_dotted_iris_dereference():
         assert f"<h1>name of {path}</h1>" in page.text
     assert client.get("/paper/p.nt.nt").mimetype == "application/n-triples"
     assert client.get("/repository/example.org:8080/a%20b.ttl").mimetype == "text/turtle"
+
+
+def test_a_hub_page_lists_a_bounded_number_of_incoming_links(store, monkeypatch):
+    """A topic of a large graph is pointed at by every paper in it: the page must stay small."""
+    import kg.serve.describe as describe
+
+    monkeypatch.setattr(describe, "INCOMING_LIMIT", 10)
+    client = create_app(ServeConfig(store=store, base=BASE)).test_client()
+    page = client.get("/topic/cs.CV", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "Linked from (the first 10)" in page
+    assert "ask the\n  <a href=\"/sparql\">SPARQL endpoint</a> for all of them" in page
+    turtle = client.get("/topic/cs.CV.nt").get_data(as_text=True)
+    assert turtle.count("<http://127.0.0.1:8000/topic/cs.CV> .") == 10

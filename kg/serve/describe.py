@@ -70,6 +70,10 @@ def _order(triple: Triple) -> tuple[str, bool, str, str]:
             str(triple.object))
 
 
+#: a page lists at most this many triples pointing at its IRI; SPARQL gives the rest
+INCOMING_LIMIT = 1000
+
+
 @dataclass(frozen=True)
 class Description:
     """One document: its IRI's own triples, its `#` parts, and the triples pointing at it."""
@@ -78,6 +82,8 @@ class Description:
     outgoing: list[Triple]
     parts: list[tuple[NamedNode, list[Triple]]]
     incoming: list[Triple]
+    #: True when more triples point at the IRI than a page shows (a hub: a topic, a term set)
+    incoming_cut: bool = False
 
     def triples(self) -> list[Triple]:
         """Every triple once, grouped by subject: what the RDF forms of the page return."""
@@ -93,10 +99,16 @@ class Reader:
         self._graph = None if union else DefaultGraph()
 
     def _triples(
-        self, s: NamedNode | None = None, p: NamedNode | None = None, o: Any = None
+        self, s: NamedNode | None = None, p: NamedNode | None = None, o: Any = None,
+        limit: int | None = None,
     ) -> list[Triple]:
-        quads = self.store.quads_for_pattern(s, p, o, self._graph)
-        return sorted(dict.fromkeys(q.triple for q in quads), key=_order)
+        """Distinct matching triples, sorted; at most `limit` of them (read no further)."""
+        found: dict[Triple, None] = {}
+        for quad in self.store.quads_for_pattern(s, p, o, self._graph):
+            found[quad.triple] = None
+            if limit is not None and len(found) >= limit:
+                break
+        return sorted(found, key=_order)
 
     def _any(self, s: NamedNode | None = None, o: NamedNode | None = None) -> bool:
         return next(iter(self.store.quads_for_pattern(s, None, o, self._graph)), None) is not None
@@ -115,13 +127,15 @@ class Reader:
     def describe(self, iri: NamedNode) -> Description:
         """What the page of `iri` shows; parts are ordered by schema:position, then by IRI."""
         outgoing = self._triples(s=iri)
-        incoming = self._triples(o=iri)
+        incoming = self._triples(o=iri, limit=INCOMING_LIMIT + 1)
+        more = len(incoming) > INCOMING_LIMIT
+        incoming = incoming[:INCOMING_LIMIT]
         prefix = iri.value + "#"
         linked = [t.object for t in outgoing] + [t.subject for t in incoming]
         fragments = {t for t in linked if isinstance(t, NamedNode) and t.value.startswith(prefix)}
         parts = [(node, self._triples(s=node)) for node in fragments]
         parts.sort(key=lambda part: (_position(part[1]), part[0].value))
-        return Description(iri, outgoing, parts, incoming)
+        return Description(iri, outgoing, parts, incoming, more)
 
     def labels(self, terms: Iterable[Any]) -> dict[str, str]:
         """schema:name of each named node that has one (the smallest, when profiles differ)."""

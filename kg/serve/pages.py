@@ -283,6 +283,7 @@ def _entity_view(reader: Reader, d: Description) -> dict[str, Any]:
         "incoming": [{"subject": _term(t.subject, base, labels),
                       "property": _term(t.predicate, base, {})} for t in d.incoming
                      if t.predicate.value not in _LINK_ROLES],
+        "incoming_cut": d.incoming_cut,
         "links": _links(reader, d.iri),
         "formats": FORMATS,
         "papers": [], "coauthors": [],
