@@ -79,6 +79,13 @@ def test_rebuild_replaces_graphs_and_drops_removed_profiles(tmp_path):
 @pytest.mark.slow
 def test_server_gone_mid_build_leaves_current_graphs(tmp_path):
     server = Oxigraph(tmp_path / "db")
+    try:
+        _gone_mid_build(server)
+    finally:
+        server.stop()
+
+
+def _gone_mid_build(server: Oxigraph) -> None:
     store = RemoteStore(server.url)
     build_remote([SEED], store, base=BASE, as_of=AS_OF, keyphrases=False)
     before = sorted(str(q) for q in store.quads_for_pattern(None, None, None, None))
@@ -101,7 +108,6 @@ def test_server_gone_mid_build_leaves_current_graphs(tmp_path):
     build_remote([SEED], store, base=BASE, as_of=AS_OF, keyphrases=False,
                  stale_after=timedelta(0))
     assert [g.value for g in store.named_graphs()] == [BASE + "graph/000_4bcbefa2e1da6666"]
-    server.stop()
 
 
 @pytest.mark.slow
