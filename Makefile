@@ -11,7 +11,7 @@ DUMPS ?= data/dumps
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup browser build serve test lint clean conformance
+.PHONY: help setup browser build serve test lint clean conformance bench bench-full
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -73,3 +73,15 @@ conformance: setup ## run the W3C SPARQL 1.1 harness (protocol + query) on kg se
 	$(PY) $(CONFORMANCE) --suite $(SUITE) --parts protocol,query --query-path /sparql \
 	  --update-path /update -q --start-cmd \
 	  'exec $(CURDIR)/$(KG) serve --data {data} --allow-update --host {host} --port {port} --workers 1'
+
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(BENCH_STAMP) ## benchmarks, 100 and 1,000 profiles: build, export, endpoint vs oxigraph (benchmarks/README.md)
+	$(PY) benchmarks/run.py
+
+bench-full: $(BENCH_STAMP) ## the benchmarks with 10,000 profiles too (an hour or more)
+	BENCH_FULL=1 $(PY) benchmarks/run.py

@@ -13,9 +13,11 @@ handed to yake itself.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import string
+from collections import OrderedDict
 
 import numpy as np
 import yake
@@ -23,6 +25,8 @@ from yake.data.utils import get_tag, pre_filter, tokenize_sentences
 
 PHRASES_PER_PAPER = 5
 MAX_WORDS = 3
+#: papers whose phrases are kept for a repeat (a few tens of MB at most)
+REMEMBERED_PAPERS = 1 << 16
 _NOISE = re.compile(r"\\[a-zA-Z]+|https?://\S+|\S+\.(?:com|org|io|co)/\S*|[{}$]")
 _USEFUL = re.compile(r"[a-zA-Z]{3}")
 #: what yake treats as punctuation, and its tags of words it leaves out of the graph
@@ -39,6 +43,9 @@ class KeyphraseExtractor:
         # yake's default of 0.9, and `_rank` keeps it that way.
         self._yake = yake.KeywordExtractor(lan="en", n=max_words, top=top * 4, dedupLim=0.7)
         self.top = top
+        # The same paper is listed on every co-author's profile: its phrases are worked out
+        # once while it is among the last papers seen (keyed by a digest of its text).
+        self._seen: OrderedDict[bytes, list[str]] = OrderedDict()
 
     def extract(self, title: str, abstract: str) -> list[str]:
         """Up to `top` lower-cased phrases, best first.
@@ -47,6 +54,17 @@ class KeyphraseExtractor:
         next to "convolutional neural network".
         """
         text = _NOISE.sub(" ", f"{title}.\n{abstract}")
+        key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        if key in self._seen:
+            self._seen.move_to_end(key)
+            return list(self._seen[key])
+        phrases = self._phrases(text)
+        self._seen[key] = phrases
+        if len(self._seen) > REMEMBERED_PAPERS:
+            self._seen.popitem(last=False)
+        return list(phrases)
+
+    def _phrases(self, text: str) -> list[str]:
         phrases: list[str] = []
         for phrase in self.keywords(text):
             phrase = " ".join(phrase.lower().split())

@@ -34,8 +34,14 @@ def _int(value: int) -> Literal:
     return Literal(str(value), datatype=XSD_INTEGER)
 
 
+_TRUE = Literal("true", datatype=XSD_BOOLEAN)
+_FALSE = Literal("false", datatype=XSD_BOOLEAN)
+#: minted person IRIs remembered per mapper (names recur on many papers and profiles)
+_REMEMBERED_PERSONS = 1 << 16
+
+
 def _bool(value: bool) -> Literal:
-    return Literal("true" if value else "false", datatype=XSD_BOOLEAN)
+    return _TRUE if value else _FALSE
 
 
 @dataclass
@@ -51,6 +57,16 @@ class Mapper:
         self.kg = vocab.kg_terms(self.base)
         self.categories = categories()
         self._extractor = KeyphraseExtractor() if self.keyphrases else None
+        self._persons: dict[str, NamedNode] = {}
+        self._topics: dict[str, list] = {}  # type: ignore[type-arg]
+
+    def _person_iri(self, name: str) -> NamedNode:
+        iri = self._persons.get(name)
+        if iri is None:
+            if len(self._persons) >= _REMEMBERED_PERSONS:
+                self._persons.clear()
+            iri = self._persons[name] = self.mint.person(name)
+        return iri
 
     def graph_of(self, profile: Profile) -> NamedNode:
         return self.mint.graph(profile.source)
@@ -64,7 +80,7 @@ class Mapper:
     def _triples(self, profile: Profile) -> Iterator[tuple[NamedNode, NamedNode, object]]:
         kg, mint = self.kg, self.mint
         page = mint.profile(profile.source)
-        person = mint.person(profile.name)
+        person = self._person_iri(profile.name)
         yield page, RDF_TYPE, schema.ProfilePage
         yield page, schema.name, Literal(f"Profile of {profile.name}")
         yield page, schema.about, person
@@ -89,13 +105,17 @@ class Mapper:
         yield iri, schema.name, Literal(name)
 
     def _topic(self, code: str, source: str, line: int) -> list | None:  # type: ignore[type-arg]
+        """The triples of a category's topic (the same for every paper: made once)."""
+        known = self._topics.get(code)
+        if known is not None:
+            return known
         category: Category | None = self.categories.get(code)
         if category is None:
             self.warnings.append(Problem(source, line, f"unknown arXiv category code {code!r}: "
                                          "kept as kg:categoryCode, no topic linked"))
             return None
         topic, scheme = self.mint.topic(category.arxiv), self.mint.term_set("arxiv")
-        return [
+        triples = self._topics[code] = [
             (topic, RDF_TYPE, schema.DefinedTerm),
             (topic, schema.termCode, Literal(category.arxiv)),
             (topic, schema.name, Literal(category.name)),
@@ -104,6 +124,7 @@ class Mapper:
             (scheme, RDF_TYPE, schema.DefinedTermSet),
             (scheme, schema.name, Literal("arXiv category taxonomy")),
         ]
+        return triples
 
     def _paper(self, paper: Paper) -> Iterator[tuple[NamedNode, NamedNode, object]]:
         kg, mint = self.kg, self.mint
@@ -123,7 +144,7 @@ class Mapper:
             yield from topic
             yield iri, schema.about, topic[0][0]
         for position, name in enumerate(paper.authors, start=1):
-            person = mint.person(name)
+            person = self._person_iri(name)
             role = mint.authorship(iri, position)
             yield from self._person(person, name)
             yield iri, schema.author, person

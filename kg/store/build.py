@@ -3,19 +3,32 @@
 A build parses every file first (so every problem is reported before anything is written),
 then maps and bulk-loads the profiles into a new folder, carries over the graphs that do not
 come from profiles (links), validates, and swaps the new folder in (`kg.store.swap`).
+
+Parsing and mapping (key phrases above all) cost far more than loading. On a machine with
+several cores and enough profile text, worker processes parse and map chunks of profiles and
+send back N-Quads, which the main process streams, in the order of the files, through a pipe
+into one run of pyoxigraph's bulk loader. The store holds the same quads either way, so its
+dumps are the same bytes. At most a few chunks are in flight: memory does not grow with the
+number of profiles.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
-from pyoxigraph import Quad, Store
+from pyoxigraph import Quad, RdfFormat, Store, serialize
 
 from kg import __version__
 from kg.errors import KgError, Problem, ProfileError
@@ -28,6 +41,10 @@ from kg.store.swap import build_aside, current_build
 from kg.store.validate import validate_store
 
 Progress = Callable[[str], None]
+#: below this much profile text (bytes), starting worker processes costs more than they save
+PARALLEL_MIN_BYTES = 1 << 20
+#: profiles a worker parses and maps per task
+CHUNK_PROFILES = 4
 
 
 @dataclass
@@ -56,12 +73,15 @@ def build(
     validate: bool = True,
     full: bool = False,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> BuildReport:
     """Parse, map and load `sources` into a new store at `store_dir`.
 
     When the current store was built with the same base, as-of date, options and version, only
     the profiles whose content changed, or that were added or removed, are parsed and their
     graphs rewritten (`full` forces a complete build); the result is the same either way.
+    `workers` parse and map in parallel (default: one per core when there is enough profile
+    text, else none); 0 or 1 does everything in this process. The store is the same either way.
 
     Raises ProfileError with every problem of every file (unless `skip_invalid`), KgError when
     the built graph fails validation, StoreError when `store_dir` is not ours to replace.
@@ -75,12 +95,28 @@ def build(
                 "version": __version__}
     plan = _plan(previous, settings, hashes, full)
     taken = {mapper.mint.graph(name).value: name for name in plan.keep}
-    valid, problems = check_profiles(plan.parse, as_of, mapper, taken)
-    if problems and not skip_invalid:
-        raise ProfileError(problems)
-    if not valid and not plan.keep:
-        raise KgError("no valid profile to build")
+    pool = _start_workers(_worker_count(workers, plan.parse), base, keyphrases)
+    try:
+        valid, problems = check_profiles(plan.parse, as_of, mapper, taken, pool=pool)
+        if problems and not skip_invalid:
+            raise ProfileError(problems)
+        if not valid and not plan.keep:
+            raise KgError("no valid profile to build")
+        counts = _load(store_dir, previous, plan, valid, as_of, mapper, progress, pool,
+                       base=base, validate=validate, settings=settings,
+                       built={n: hashes[n] for n in names if n in plan.keep or n in valid})
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return BuildReport(store_dir, counts, time.perf_counter() - started, problems,
+                       mapper.warnings, rebuilt=len(valid), reused=len(plan.keep),
+                       removed=len(plan.removed))
 
+
+def _load(store_dir: Path, previous: Path | None, plan: _Plan, valid: list[str], as_of: date,
+          mapper: Mapper, progress: Progress | None, pool: Executor | None, *, base: str,
+          validate: bool, settings: dict, built: dict[str, str]) -> dict[str, int]:
+    """Write the new store aside and swap it in; returns its counts."""
     with build_aside(store_dir) as aside:
         if plan.incremental:
             assert previous is not None
@@ -92,7 +128,10 @@ def build(
                     store.remove_graph(graph)
         else:
             store = Store(str(aside / DATABASE))
-        store.bulk_extend(profile_quads(valid, as_of, mapper, progress))
+        if pool is None:
+            store.bulk_extend(profile_quads(valid, as_of, mapper, progress))
+        else:
+            _load_in_parallel(store, pool, valid, as_of, mapper, progress)
         if previous is not None and not plan.incremental:
             store.bulk_extend(kept_graphs(previous, base))
         store.flush()
@@ -103,11 +142,8 @@ def build(
                               f"nothing was replaced\n{report.text}")
         counts = graph_stats(store, base)
         del store
-        built = {name: hashes[name] for name in names if name in plan.keep or name in valid}
         _write_manifest(aside, settings, built, counts)
-    return BuildReport(store_dir, counts, time.perf_counter() - started, problems,
-                       mapper.warnings, rebuilt=len(valid), reused=len(plan.keep),
-                       removed=len(plan.removed))
+    return counts
 
 
 @dataclass(frozen=True)
@@ -136,21 +172,26 @@ def _plan(previous: Path | None, settings: dict, hashes: dict[str, str], full: b
 
 
 def check_profiles(
-    names: list[str], as_of: date, mapper: Mapper, taken: dict[str, str]
+    names: list[str], as_of: date, mapper: Mapper, taken: dict[str, str],
+    pool: Executor | None = None,
 ) -> tuple[list[str], list[Problem]]:
     """Parse every file once to find every problem before anything is written.
 
-    `taken` maps the graphs of profiles kept from the previous build to their files.
+    `taken` maps the graphs of profiles kept from the previous build to their files; `pool`
+    (of `_start_workers`) parses in parallel.
     """
     valid, problems = [], []
     graphs = dict(taken)
-    for name in names:
-        try:
-            profile = parse_profile(Path(name), as_of, name)
-        except ProfileError as e:
-            problems.extend(e.problems)
+    if pool is None:
+        found: Iterable[tuple[Problem, ...]] = (_problems_of(name, as_of) for name in names)
+    else:
+        found = (problem for chunk in _in_order(pool, _check_chunk, _chunks(names), as_of)
+                 for problem in chunk)
+    for name, file_problems in zip(names, found, strict=True):
+        if file_problems:
+            problems.extend(file_problems)
             continue
-        graph = mapper.graph_of(profile).value
+        graph = mapper.mint.graph(name).value  # a profile's graph depends on its name only
         if graph in graphs:
             problems.append(Problem(name, 1, f"same file name as {graphs[graph]}: both would be "
                                              f"the named graph {graph}"))
@@ -168,6 +209,116 @@ def profile_quads(
         yield from mapper.quads(profile)
         if progress:
             progress(name)
+
+
+def _problems_of(name: str, as_of: date) -> tuple[Problem, ...]:
+    try:
+        parse_profile(Path(name), as_of, name)
+    except ProfileError as e:
+        return e.problems
+    return ()
+
+
+# --- parallel parse and map -------------------------------------------------------------------
+
+_worker_mapper: Mapper | None = None
+
+
+def _worker_count(requested: int | None, names: list[str]) -> int:
+    """Workers for this build: 0 (all in this process) unless there is enough text to share."""
+    if not os.path.isdir("/dev/fd"):  # the loader reads the workers' output through a pipe
+        return 0
+    if requested is not None:
+        return requested if requested > 1 and len(names) > 1 else 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if (cores or 1) < 2 or len(names) < 2:
+        return 0
+    if sum(Path(name).stat().st_size for name in names) < PARALLEL_MIN_BYTES:
+        return 0
+    return min(cores or 1, -(-len(names) // CHUNK_PROFILES))
+
+
+def _start_workers(count: int, base: str, keyphrases: bool) -> Executor | None:
+    if count < 2:
+        return None
+    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker, initargs=(base, keyphrases))
+
+
+def _start_worker(base: str, keyphrases: bool) -> None:
+    global _worker_mapper
+    _worker_mapper = Mapper(base, keyphrases=keyphrases)
+
+
+def _check_chunk(names: list[str], as_of: date) -> list[tuple[Problem, ...]]:
+    return [_problems_of(name, as_of) for name in names]
+
+
+def _map_chunk(names: list[str], as_of: date) -> tuple[list[str], bytes, list[Problem]]:
+    """The N-Quads of `names`, and the warnings mapping them raised."""
+    mapper = _worker_mapper
+    assert mapper is not None, "_start_worker runs first"
+    mapper.warnings = []
+    data = bytearray()
+    for name in names:  # a profile states many triples more than once: the loader needs one
+        quads = dict.fromkeys(profile_quads([name], as_of, mapper, None))
+        data += serialize(quads, format=RdfFormat.N_QUADS)
+    return names, bytes(data), mapper.warnings
+
+
+def _chunks(names: list[str]) -> Iterator[list[str]]:
+    for i in range(0, len(names), CHUNK_PROFILES):
+        yield names[i:i + CHUNK_PROFILES]
+
+
+def _in_order(pool: Executor, task: Callable[..., Any], chunks: Iterator[list[str]],
+              *args: Any) -> Iterator[Any]:
+    """`task(chunk, *args)` for every chunk, in order, with at most two per worker in flight."""
+    ahead = 2 * getattr(pool, "_max_workers", 2)
+    pending: deque = deque()
+    for chunk in chunks:
+        pending.append(pool.submit(task, chunk, *args))
+        if len(pending) >= ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _load_in_parallel(store: Store, pool: Executor, valid: list[str], as_of: date,
+                      mapper: Mapper, progress: Progress | None) -> None:
+    """Bulk-load the quads the workers map, through a pipe, in the order of `valid`.
+
+    The loader runs in a thread (pyoxigraph releases the GIL while it loads); this thread
+    collects the workers' chunks and writes them to the pipe, which blocks while the loader is
+    behind. Raises what the loader or a worker raised.
+    """
+    read_end, write_end = os.pipe()
+    failed: list[BaseException] = []
+
+    def load() -> None:
+        try:  # our own serialisation: skipping IRI validation only saves time
+            store.bulk_load(path=f"/dev/fd/{read_end}", format=RdfFormat.N_QUADS, lenient=True)
+        except BaseException as e:  # handed to the building thread
+            failed.append(e)
+        finally:
+            os.close(read_end)  # a writer still writing gets BrokenPipeError, not a hang
+
+    loader = threading.Thread(target=load, name="kg-bulk-load", daemon=True)
+    loader.start()
+    try:
+        with os.fdopen(write_end, "wb") as pipe:
+            for names, data, warnings in _in_order(pool, _map_chunk, _chunks(valid), as_of):
+                mapper.warnings.extend(warnings)
+                pipe.write(data)
+                if progress:
+                    for name in names:
+                        progress(name)
+    except BrokenPipeError:
+        pass  # the loader stopped early: its error is raised below
+    finally:
+        loader.join()
+    if failed:
+        raise failed[0]
 
 
 def _write_manifest(aside: Path, settings: dict, sources: dict[str, str], counts: dict) -> None:

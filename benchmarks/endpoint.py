@@ -1,0 +1,358 @@
+"""The endpoint: `kg serve` against `oxigraph serve` (and rdflib-endpoint) on the same graph.
+
+Both servers run at once on the store of `kg build` (with key phrases, no SHACL): kg serve as a
+user starts it (worker processes, each with the graph in memory), Oxigraph's own server
+read-only on the very same RocksDB folder with `--union-default-graph` (kg serves the union of
+the profile graphs as the default graph) and `BASE <http://127.0.0.1:8000/>` before every
+query, so that `PREFIX kg: <ontology#>` means the same on both. Four parts, in one run:
+
+1. latency: every saved query (queries/*.rq) and the analytic ones of benchmarks/queries/,
+   timed alternately on each server; the median per query, the ratio kg/oxigraph and their
+   geometric mean (goal <= 1.05). A query whose result count differs between the servers, or
+   that fails or times out on one, is reported and not timed.
+2. throughput: 4 client processes send a light mix (point look-ups on random entities) for
+   15 s, 3 rounds per server, servers alternating; queries/s, p50/p99 and errors
+   (goal: kg >= 1.0x oxigraph, 0 errors).
+3. overload: the same light load with one more client sending a runaway query: the light
+   queries' p99 must stay within 5x its idle value, and no request may fail other than with
+   503 or 504.
+4. rdflib-endpoint (PyPI, `make bench` installs it) on the same graph as the Python peer:
+   one throughput round, then the saved queries' latency until one runs past 60 s (rdflib
+   cannot stop a query, so nothing after it could be timed).
+
+    python benchmarks/endpoint.py [--profiles 1000] [--reps 3] [--no-rdflib]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402
+    BASE,
+    FULL,
+    KG,
+    OXIGRAPH,
+    ROOT,
+    WORK,
+    Endpoint,
+    built_store,
+    dump_nquads,
+    free_port,
+    geomean,
+    median,
+    note,
+    query_files,
+    run_clients,
+    server,
+    table,
+    verdict,
+    warn_if_busy,
+    write_result,
+)
+
+LATENCY_GOAL = 1.05
+THROUGHPUT_GOAL = 1.0
+OVERLOAD_GOAL = 5.0
+PROLOGUE = f"BASE <{BASE}>\n"
+RDFLIB_TIMEOUT = 60.0
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+# Light queries: what a page of the site or a client looking one thing up asks.
+LIGHT = {
+    "paper": "SELECT ?p ?o WHERE {{ <{paper}> ?p ?o }}",
+    "paper-authors": "PREFIX schema: <https://schema.org/>\n"
+                     "SELECT ?person ?name WHERE {{ <{paper}> schema:author ?person . "
+                     "?person schema:name ?name }}",
+    "person-papers": "PREFIX schema: <https://schema.org/>\n"
+                     "SELECT ?paper ?title WHERE {{ ?paper schema:author <{person}> ; "
+                     "schema:name ?title }} ORDER BY ?title LIMIT 20",
+    "person-name": "PREFIX schema: <https://schema.org/>\n"
+                   "SELECT ?name WHERE {{ <{person}> schema:name ?name }}",
+    "ask-author": "PREFIX schema: <https://schema.org/>\n"
+                  "ASK {{ <{paper}> schema:author <{person}> }}",
+    "profile": "PREFIX schema: <https://schema.org/>\nPREFIX kg: <ontology#>\n"
+               "SELECT ?name ?h ?citations WHERE {{ <{page}> schema:about ?person ; "
+               "kg:hIndex ?h ; kg:citationCount ?citations . ?person schema:name ?name }}",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profiles", type=int, default=10000 if FULL else 1000)
+    parser.add_argument("--reps", type=int, default=3, help="timed runs per query and server")
+    parser.add_argument("--duration", type=float, default=15.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--timeout", type=float, default=30.0,
+                        help="both servers' query time limit, seconds (kg serve's default)")
+    parser.add_argument("--no-rdflib", action="store_true")
+    parser.add_argument("--rdflib-profiles", type=int, default=1000)
+    args = parser.parse_args()
+    warn_if_busy()
+    store = built_store(args.profiles)
+    mix = light_mix(store)
+    queries = {**{f"saved/{k}": v for k, v in query_files(ROOT / "queries").items()},
+               **{f"analytic/{k}": v
+                  for k, v in query_files(ROOT / "benchmarks" / "queries").items()}}
+    kg_port, ox_port = free_port(), free_port()
+    kg = Endpoint("kg serve", f"http://127.0.0.1:{kg_port}/sparql")
+    ox = Endpoint("oxigraph serve", f"http://127.0.0.1:{ox_port}/query", PROLOGUE)
+    kg_command = [str(KG), "serve", "--store", str(store), "--host", "127.0.0.1", "--port",
+                  str(kg_port), "--timeout", str(args.timeout)]
+    ox_command = [str(OXIGRAPH), "serve-read-only", "--location", str(store / "oxigraph"),
+                  "--bind", f"127.0.0.1:{ox_port}", "--union-default-graph",
+                  "--timeout-s", str(int(args.timeout))]
+    counts = json.loads((store / "build.json").read_text())["counts"]
+    result: dict = {"profiles": args.profiles, "quads": counts["quads"],
+                    "triples": counts["triples"], "timeout_s": args.timeout,
+                    "kg_serve": kg_command[1:], "oxigraph_serve": ox_command[1:]}
+    with server("kg-serve", kg_command, kg.url), server("oxigraph-serve", ox_command, ox.url):
+        latency = measure_latency(queries, [kg, ox], args.reps, args.timeout)
+        result["latency"] = latency
+        report_latency(latency, kg, ox)
+        rounds = measure_throughput([kg, ox], mix, args)
+        result["throughput"] = rounds
+        idle = report_throughput(rounds, kg, ox)
+        overload = measure_overload([kg, ox], mix, args)
+        result["overload"] = overload
+        report_overload(overload, idle)
+    if not args.no_rdflib:
+        result["rdflib"] = rdflib_peer(args, queries, mix, latency, rounds)
+    write_result("endpoint", result)
+
+
+# --- the light mix -------------------------------------------------------------------------------
+
+def light_mix(store: Path, size: int = 300, seed: int = 11) -> list[str]:
+    """Light queries on entities drawn with a fixed seed from the store."""
+    from pyoxigraph import Store
+
+    from kg.store.query import run_query
+
+    db = Store.read_only(str(store / "oxigraph"))
+
+    def values(query: str) -> list[str]:
+        return [row[0].value for row in run_query(db, query, BASE)]  # type: ignore[union-attr]
+
+    pairs = values("SELECT ?x { { SELECT DISTINCT ?paper ?person { ?paper schema:author ?person"
+                   " } ORDER BY ?paper ?person LIMIT 20000 } BIND(CONCAT(STR(?paper), ' ', "
+                   "STR(?person)) AS ?x) }")
+    pages = values("SELECT DISTINCT ?page { ?page a schema:ProfilePage } ORDER BY ?page")
+    rnd = random.Random(seed)
+    mix = []
+    for i in range(size):
+        paper, person = rnd.choice(pairs).split(" ")
+        if i % 3 == 0:  # an author of another paper: the ASK is false at times
+            person = rnd.choice(pairs).split(" ")[1]
+        template = list(LIGHT.values())[i % len(LIGHT)]
+        mix.append(template.format(paper=paper, person=person, page=rnd.choice(pages)))
+    return mix
+
+
+# --- latency -------------------------------------------------------------------------------------
+
+def measure_latency(queries: dict[str, str], endpoints: list[Endpoint], reps: int,
+                    timeout: float) -> dict[str, dict]:
+    clients = {e.name: e.client(timeout=timeout + 30) for e in endpoints}
+    out: dict[str, dict] = {}
+    for name, text in queries.items():
+        note(f"latency: {name}")
+        first = {e.name: clients[e.name].ask(text, count=True) for e in endpoints}
+        record: dict = {"counts": {n: a.count for n, a in first.items()},
+                        "status": {n: a.status for n, a in first.items()}}
+        failed = {n: a.error or f"HTTP {a.status}" for n, a in first.items() if a.status != 200}
+        if failed:
+            record["excluded"] = "; ".join(f"{n}: {e[:120]}" for n, e in failed.items())
+        elif len(set(record["counts"].values())) > 1:
+            record["excluded"] = "result counts differ"
+        else:
+            seconds: dict[str, list[float]] = {e.name: [] for e in endpoints}
+            for rep in range(reps):
+                order = endpoints if rep % 2 == 0 else endpoints[::-1]
+                for e in order:
+                    answer = clients[e.name].ask(text)
+                    if answer.status == 200:
+                        seconds[e.name].append(answer.seconds)
+            record["seconds"] = seconds
+            record["median_ms"] = {n: median(s) * 1000 for n, s in seconds.items()}
+        out[name] = record
+    for c in clients.values():
+        c.close()
+    return out
+
+
+def report_latency(latency: dict[str, dict], kg: Endpoint, ox: Endpoint) -> float:
+    rows, ratios = [], []
+    for name, r in latency.items():
+        if "excluded" in r:
+            rows.append([name, r["counts"].get(kg.name), r["counts"].get(ox.name), None, None,
+                         None, f"not timed: {r['excluded'][:60]}"])
+            continue
+        k, o = r["median_ms"][kg.name], r["median_ms"][ox.name]
+        ratios.append(k / o)
+        rows.append([name, r["counts"][kg.name], r["counts"][ox.name], k, o, round(k / o, 3),
+                     ""])
+    g = geomean(ratios)
+    rows.append(["geometric mean of ratios", None, None, None, None, round(g, 3),
+                 f"goal <= {LATENCY_GOAL}: {verdict(g, LATENCY_GOAL, higher_is_better=False)}"])
+    table(f"query latency, median ms ({kg.name} vs {ox.name}; ratio < 1: kg faster)",
+          ["query", "rows kg", "rows oxigraph", "kg ms", "oxigraph ms", "kg/oxigraph", "note"],
+          rows)
+    return g
+
+
+# --- throughput and overload ---------------------------------------------------------------------
+
+def measure_throughput(endpoints: list[Endpoint], mix: list[str], args) -> list[dict]:  # type: ignore[no-untyped-def]
+    rounds = []
+    for i in range(args.rounds):
+        for e in (endpoints if i % 2 == 0 else endpoints[::-1]):
+            note(f"throughput: {e.name}, round {i + 1}/{args.rounds}")
+            rounds.append({"round": i + 1, **run_clients(e, mix, args.clients, args.duration,
+                                                          seed=100 + i)})
+    return rounds
+
+
+def report_throughput(rounds: list[dict], kg: Endpoint, ox: Endpoint) -> dict[str, float]:
+    rows = [[r["endpoint"], r["round"], r["queries_per_second"], r["p50_ms"], r["p99_ms"],
+             r["errors"]] for r in rounds]
+    qps = {e.name: median([r["queries_per_second"] for r in rounds if r["endpoint"] == e.name])
+           for e in (kg, ox)}
+    p99 = {e.name: median([r["p99_ms"] for r in rounds if r["endpoint"] == e.name])
+           for e in (kg, ox)}
+    errors = sum(r["errors"] for r in rounds)
+    ratio = qps[kg.name] / qps[ox.name]
+    table(f"throughput, light mix, {rounds[0]['clients']} client processes",
+          ["server", "round", "queries/s", "p50 ms", "p99 ms", "errors"], rows)
+    print(f"throughput ratio kg/oxigraph (medians of rounds): {ratio:.3f} — goal >= "
+          f"{THROUGHPUT_GOAL}: {verdict(ratio, THROUGHPUT_GOAL)}; errors: {errors} — goal 0: "
+          f"{'met' if errors == 0 else 'MISSED'}")
+    return p99
+
+
+def measure_overload(endpoints: list[Endpoint], mix: list[str], args) -> list[dict]:  # type: ignore[no-untyped-def]
+    out = []
+    for e in endpoints:
+        note(f"overload: {e.name}, light load and a runaway query")
+        out.append(run_clients(e, mix, args.clients, args.duration, seed=200, runaway=RUNAWAY))
+        note(f"waiting {args.timeout:.0f} s for {e.name} to drop the runaway")
+        time.sleep(args.timeout + 5)
+    return out
+
+
+def report_overload(overload: list[dict], idle_p99: dict[str, float]) -> None:
+    rows = []
+    for r in overload:
+        bad = {s: n for s, n in r["statuses"].items() if s not in ("200", "503", "504")}
+        bad_runaway = {s: n for s, n in (r["runaway_statuses"] or {}).items()
+                       if s not in ("200", "503", "504", "client gave up at the end")}
+        growth = r["p99_ms"] / idle_p99[r["endpoint"]]
+        rows.append([r["endpoint"], r["queries_per_second"], idle_p99[r["endpoint"]],
+                     r["p99_ms"], round(growth, 2),
+                     verdict(growth, OVERLOAD_GOAL, higher_is_better=False),
+                     _statuses(r["statuses"]), _statuses(r["runaway_statuses"] or {}),
+                     "met" if not bad and not bad_runaway else "MISSED"])
+    table("overload: light load plus a runaway query",
+          ["server", "light q/s", "idle p99 ms", "p99 ms", "p99 x idle", "goal <=5x",
+           "light statuses", "runaway statuses", "only 503/504 fail"], rows)
+
+
+def _statuses(statuses: dict[str, int]) -> str:
+    return " ".join(f"{s}:{n}" for s, n in sorted(statuses.items()))
+
+
+# --- rdflib-endpoint ------------------------------------------------------------------------------
+
+_RDFLIB_SERVER = """
+import sys, time
+from rdflib import Dataset
+import uvicorn
+from rdflib_endpoint import SparqlEndpoint
+graph = Dataset(default_union=True)
+started = time.perf_counter()
+graph.parse(sys.argv[1], format="nquads")
+print(f"loaded {len(graph)} triples in {time.perf_counter() - started:.1f} s", flush=True)
+uvicorn.run(SparqlEndpoint(graph=graph), host="127.0.0.1", port=int(sys.argv[2]),
+            log_level="warning")
+"""
+
+
+def rdflib_peer(args, queries: dict[str, str], mix: list[str], latency: dict[str, dict],  # type: ignore[no-untyped-def]
+                rounds: list[dict]) -> dict:
+    if importlib.util.find_spec("rdflib_endpoint") is None:
+        note("rdflib-endpoint is not installed (make bench installs the 'bench' extra): skipped")
+        return {"skipped": "rdflib-endpoint not installed"}
+    if args.rdflib_profiles != args.profiles:
+        latency = {}  # another graph: its counts are checked against nothing
+    store = built_store(args.rdflib_profiles)
+    nquads = WORK / f"rdflib-{args.rdflib_profiles}.nq"
+    quads = dump_nquads(store, nquads)
+    port = free_port()
+    peer = Endpoint("rdflib-endpoint", f"http://127.0.0.1:{port}/", PROLOGUE)
+    command = [sys.executable, "-c", _RDFLIB_SERVER, str(nquads), str(port)]
+    note(f"rdflib-endpoint: loading {quads:,} quads into rdflib (slow)")
+    saved = {k: v for k, v in queries.items() if k.startswith("saved/")}
+    out: dict = {"profiles": args.rdflib_profiles, "quads": quads, "latency": {}}
+    try:
+        with server("rdflib-endpoint", command, peer.url, wait=3600):
+            note("rdflib-endpoint throughput: one round")
+            out["throughput"] = run_clients(peer, mix, args.clients, args.duration, 300)
+            client = peer.client(timeout=RDFLIB_TIMEOUT)
+            for name, text in saved.items():
+                note(f"rdflib-endpoint latency: {name}")
+                first = client.ask(text, count=True)
+                record: dict = {"count": first.count, "status": first.status}
+                out["latency"][name] = record
+                if first.status != 200:
+                    record["excluded"] = first.error[:200] or f"HTTP {first.status}"
+                    if "timed out" in first.error:  # it goes on computing: nothing else runs
+                        out["stopped"] = (f"{name} ran past {RDFLIB_TIMEOUT:.0f} s and rdflib "
+                                          "cannot stop a query; the later queries were not run")
+                        break
+                    continue
+                expected = latency.get(name, {}).get("counts", {}).get("oxigraph serve")
+                if expected is not None and expected != first.count:
+                    record["excluded"] = f"result count {first.count} != {expected}"
+                    continue
+                seconds = [client.ask(text).seconds for _ in range(max(1, args.reps))]
+                record["median_ms"] = median(seconds) * 1000
+            client.close()
+    finally:
+        nquads.unlink(missing_ok=True)
+    report_rdflib(out, latency, rounds)
+    return out
+
+
+def report_rdflib(out: dict, latency: dict[str, dict], rounds: list[dict]) -> None:
+    rows, ratios = [], []
+    for name, r in out["latency"].items():
+        kg_ms = latency.get(name, {}).get("median_ms", {}).get("kg serve")
+        if "median_ms" in r and kg_ms:
+            ratios.append(kg_ms / r["median_ms"])
+        rows.append([name, r.get("count"), kg_ms, r.get("median_ms"),
+                     round(kg_ms / r["median_ms"], 4) if kg_ms and "median_ms" in r else None,
+                     r.get("excluded", "")[:60]])
+    g = geomean(ratios)
+    rows.append(["geometric mean", None, None, None, round(g, 4), ""])
+    table(f"kg serve vs rdflib-endpoint (the Python peer), {out['profiles']:,} profiles, "
+          "median ms", ["query", "rows", "kg ms", "rdflib ms", "kg/rdflib", "note"], rows)
+    if "throughput" in out:
+        t = out["throughput"]
+        kg_qps = median([r["queries_per_second"] for r in rounds if r["endpoint"] == "kg serve"])
+        print(f"rdflib-endpoint light mix: {t['queries_per_second']:.1f} q/s, p50 "
+              f"{t['p50_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms, errors {t['errors']}; "
+              f"kg serve/rdflib-endpoint throughput: {kg_qps / t['queries_per_second']:.1f}x")
+    if "stopped" in out:
+        print(f"rdflib-endpoint stopped early: {out['stopped']}")
+
+
+if __name__ == "__main__":
+    main()

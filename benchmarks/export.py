@@ -1,0 +1,146 @@
+"""Export speed: `kg export` against `oxigraph dump` of the same store, in one run.
+
+`kg export` writes the dump files, their VoID description and a SHACL report of the whole
+graph. Three figures per size:
+
+* end to end: `kg export --format nq` (the CLI) against `oxigraph dump` to N-Quads (the CLI),
+  quads per second (goal >= 0.5); run where pyshacl can still hold the graph (<= --e2e-max
+  profiles): the SHACL report is part of every export and does not scale;
+* the dump stage alone: kg's N-Quads and TriG writers (`kg.export.dumps.write_dump`, what the
+  export spends on those files) against `oxigraph dump` of the same format;
+* kg's merged-graph formats (Turtle, N-Triples, JSON-LD), which `oxigraph dump` cannot write
+  (it dumps one graph or the dataset, not the union), for the record.
+
+The N-Quads of both must be the same bytes.
+
+    python benchmarks/export.py [--sizes 100,1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402
+    FULL,
+    KG,
+    OXIGRAPH,
+    WORK,
+    built_store,
+    median,
+    note,
+    table,
+    timed_run,
+    verdict,
+    warn_if_busy,
+    write_result,
+)
+
+RATIO_GOAL = 0.5
+
+_STAGES = """
+import json, sys, time
+from pathlib import Path
+from kg.export.dumps import write_dump
+from kg.store.local import open_read_only
+store, info = open_read_only(Path(sys.argv[1]))
+out, times = Path(sys.argv[2]), {}
+for fmt in sys.argv[3].split(","):
+    started = time.perf_counter()
+    write_dump(store, info.base, fmt, out, False)
+    times[fmt] = time.perf_counter() - started
+print(json.dumps({"seconds": times, "quads": len(store)}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000,10000" if FULL else "100,1000")
+    parser.add_argument("--e2e-max", type=int, default=1000 if FULL else 100,
+                        help="largest size for the end-to-end kg export (pyshacl)")
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    warn_if_busy()
+    records = [measure(int(n), args) for n in args.sizes.split(",")]
+    rows = []
+    for r in records:
+        ox_nq = median(r["oxigraph_dump_seconds"]["nq"])
+        quads = r["quads"]
+        if r.get("kg_export_seconds"):
+            e2e = median(r["kg_export_seconds"])
+            rows.append([r["profiles"], "kg export --format nq (end to end)", quads, e2e,
+                         quads / e2e, ox_nq, quads / ox_nq, round(ox_nq / e2e, 3),
+                         verdict(ox_nq / e2e, RATIO_GOAL)])
+        for fmt in ("nq", "trig"):
+            kg_s = median(r["kg_dump_seconds"][fmt])
+            ox_s = median(r["oxigraph_dump_seconds"][fmt])
+            rows.append([r["profiles"], f"dump stage, {fmt}", quads, kg_s, quads / kg_s, ox_s,
+                         quads / ox_s, round(ox_s / kg_s, 3), verdict(ox_s / kg_s, RATIO_GOAL)])
+    table("kg export vs oxigraph dump (quads per second; medians)",
+          ["profiles", "what", "quads", "kg s", "kg quads/s", "oxigraph s", "oxigraph quads/s",
+           "ratio", "goal >=0.5"], rows)
+    merged = [[r["profiles"], fmt, r["triples"], median(r["kg_dump_seconds"][fmt]),
+               r["triples"] / median(r["kg_dump_seconds"][fmt])]
+              for r in records for fmt in ("ttl", "nt", "jsonld") if fmt in r["kg_dump_seconds"]]
+    if merged:
+        table("kg's merged-graph dumps (no oxigraph counterpart)",
+              ["profiles", "format", "triples", "seconds", "triples/s"], merged)
+    for r in records:
+        print(f"N-Quads of kg export and oxigraph dump identical at {r['profiles']:,} profiles: "
+              f"{r['nquads_identical']}")
+    write_result("export", {"records": records, "goals": {"ratio": RATIO_GOAL}})
+
+
+def measure(profiles: int, args) -> dict:  # type: ignore[no-untyped-def]
+    store = built_store(profiles)
+    info = json.loads((store / "build.json").read_text())
+    scratch = Path(tempfile.mkdtemp(dir=WORK))
+    # the merged-graph writers take minutes from 1,000 profiles on (see the README)
+    formats = ["nq", "trig"] + (["ttl", "nt", "jsonld"] if profiles <= 100 else [])
+    record: dict = {"profiles": profiles, "quads": info["counts"]["quads"],
+                    "triples": info["counts"]["triples"], "kg_export_seconds": [],
+                    "kg_dump_seconds": {f: [] for f in formats},
+                    "oxigraph_dump_seconds": {"nq": [], "trig": []}}
+    try:
+        reps = args.reps if profiles <= 100 else 1
+        for rep in range(reps):
+            if profiles <= args.e2e_max:
+                note(f"kg export --format nq, {profiles:,} profiles (run {rep + 1}/{reps})")
+                run = timed_run([str(KG), "export", "--store", str(store), "--out",
+                                 str(scratch / "kg"), "--format", "nq"])
+                record["kg_export_seconds"].append(run.seconds)
+            note(f"kg dump stage: {', '.join(formats)} (run {rep + 1}/{reps})")
+            run = timed_run([sys.executable, "-c", _STAGES, str(store), str(scratch),
+                             ",".join(formats if rep == 0 else ["nq", "trig"])])
+            for fmt, seconds in json.loads(run.output.splitlines()[-1])["seconds"].items():
+                record["kg_dump_seconds"][fmt].append(seconds)
+            for fmt in ("nq", "trig"):
+                note(f"oxigraph dump --format {fmt} (run {rep + 1}/{reps})")
+                target = scratch / f"oxigraph.{fmt}"
+                run = timed_run([str(OXIGRAPH), "dump", "--location", str(store / "oxigraph"),
+                                 "--file", str(target)])
+                record["oxigraph_dump_seconds"][fmt].append(run.seconds)
+        record["nquads_identical"] = _sha(scratch / "scholarkg.nq") == _sha(scratch /
+                                                                             "oxigraph.nq")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return record
+
+
+def _sha(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+if __name__ == "__main__":
+    main()
