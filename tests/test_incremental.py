@@ -92,3 +92,13 @@ def _term(name: str):
     from kg.mapping.vocab import kg_terms
 
     return getattr(kg_terms(BASE), name)
+
+
+def test_a_change_to_the_mapping_rebuilds_everything(profiles: Path, tmp_path: Path, monkeypatch):
+    """Graphs kept from a build made by other mapping code (or another category table) could
+    differ from a fresh build's, so they are not kept."""
+    store_dir = tmp_path / "store"
+    _build(profiles, store_dir)
+    monkeypatch.setattr("kg.store.build.mapping_fingerprint", lambda: "another mapping")
+    again = _build(profiles, store_dir)
+    assert (again.rebuilt, again.reused) == (2, 0)

@@ -33,6 +33,7 @@ from pyoxigraph import Quad, RdfFormat, Store, serialize
 from kg import __version__
 from kg.errors import KgError, Problem, ProfileError
 from kg.mapping import Mapper
+from kg.mapping.topics import TABLE as TOPIC_TABLE
 from kg.parse import Profile, parse_profile
 from kg.store.graphs import kept_graphs
 from kg.store.local import DATABASE, MANIFEST
@@ -92,7 +93,7 @@ def build(
     hashes = {name: sha256_of(Path(name)) for name in names}
     previous = current_build(store_dir)
     settings = {"base": base, "as_of": as_of.isoformat(), "keyphrases": keyphrases,
-                "version": __version__}
+                "version": __version__, "mapping": mapping_fingerprint()}
     plan = _plan(previous, settings, hashes, full)
     taken = {mapper.mint.graph(name).value: name for name in plan.keep}
     pool = _start_workers(_worker_count(workers, plan.parse), base, keyphrases)
@@ -144,6 +145,18 @@ def _load(store_dir: Path, previous: Path | None, plan: _Plan, valid: list[str],
         del store
         _write_manifest(aside, settings, built, counts)
     return counts
+
+
+def mapping_fingerprint() -> str:
+    """A hash of what turns a file into triples: the parser, the mapping code, the category
+    table. When it changes, graphs kept from an earlier build could differ from a fresh one, so
+    the next build is a full one."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent.parent
+    files = sorted([*(package / "parse").glob("*.py"), *(package / "mapping").glob("*.py")])
+    for path in [*files, TOPIC_TABLE]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
