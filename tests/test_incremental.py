@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,7 @@ def test_a_change_to_the_mapping_rebuilds_everything(profiles: Path, tmp_path: P
     differ from a fresh build's, so they are not kept."""
     store_dir = tmp_path / "store"
     _build(profiles, store_dir)
-    monkeypatch.setattr("kg.store.build.mapping_fingerprint", lambda: "another mapping")
+    module = sys.modules["kg.store.build"]  # `kg.store.build` is also the function's name
+    monkeypatch.setattr(module, "mapping_fingerprint", lambda: "another mapping")
     again = _build(profiles, store_dir)
     assert (again.rebuilt, again.reused) == (2, 0)
