@@ -206,3 +206,20 @@ def test_relative_store_path_keeps_the_current_build(tmp_path: Path, monkeypatch
                    keyphrases=False)
     assert (report.rebuilt, report.reused) == (1, 1)  # the previous build was still there
     assert read_info(Path("data/store")).counts["profiles"] == 2
+
+
+def test_one_writer_at_a_time(tmp_path: Path):
+    """Regression (review): a link run and a rebuild at once each swapped in their own copy and
+    removed the other's; now the second writer is refused until the first is done."""
+    from kg.mapping.iris import Minter
+    from kg.store.graphs import replace_graphs
+    from kg.store.swap import writer_lock
+
+    store_dir = tmp_path / "store"
+    build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
+    with writer_lock(store_dir):
+        with pytest.raises(StoreError, match="another kg build or kg link is writing"):
+            build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
+        with pytest.raises(StoreError, match="another kg build or kg link is writing"):
+            replace_graphs(store_dir, {Minter(BASE).link_graph("x"): []})
+    assert build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False).reused == 1

@@ -38,7 +38,7 @@ from kg.parse import Profile, parse_profile
 from kg.store.graphs import kept_graphs
 from kg.store.local import DATABASE, MANIFEST
 from kg.store.stats import graph_stats
-from kg.store.swap import build_aside, current_build
+from kg.store.swap import build_aside, current_build, writer_lock
 from kg.store.validate import validate_store
 
 Progress = Callable[[str], None]
@@ -91,6 +91,16 @@ def build(
     mapper = Mapper(base, keyphrases=keyphrases)
     names = list(dict.fromkeys(str(p) for p in sources))
     hashes = {name: sha256_of(Path(name)) for name in names}
+    with writer_lock(store_dir):
+        return _build(store_dir, names, hashes, mapper, started, base=base, as_of=as_of,
+                      skip_invalid=skip_invalid, keyphrases=keyphrases, validate=validate,
+                      full=full, progress=progress, workers=workers)
+
+
+def _build(store_dir: Path, names: list[str], hashes: dict[str, str],
+           mapper: Mapper, started: float, *, base: str, as_of: date, skip_invalid: bool,
+           keyphrases: bool, validate: bool, full: bool, progress: Progress | None,
+           workers: int | None) -> BuildReport:
     previous = current_build(store_dir)
     settings = {"base": base, "as_of": as_of.isoformat(), "keyphrases": keyphrases,
                 "version": __version__, "mapping": mapping_fingerprint()}

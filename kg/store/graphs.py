@@ -19,7 +19,7 @@ from kg.errors import StoreError
 from kg.mapping.iris import LINK_GRAPHS
 from kg.store.local import DATABASE, MANIFEST, read_info
 from kg.store.stats import graph_stats
-from kg.store.swap import build_aside, current_build
+from kg.store.swap import build_aside, current_build, writer_lock
 
 
 def kept_graphs(build_dir: Path, base: str) -> Iterator[Quad]:
@@ -44,6 +44,15 @@ def replace_graphs(
     An empty iterable removes the graph. Returns the new counts. Raises StoreError when there is
     no store at `store_dir`.
     """
+    with writer_lock(store_dir):
+        return _replace(store_dir, replacements, update_manifest)
+
+
+def _replace(
+    store_dir: Path,
+    replacements: Mapping[NamedNode, Iterable[Quad]],
+    update_manifest: Callable[[dict[str, Any]], None] | None,
+) -> dict[str, int]:
     current = current_build(store_dir)
     if current is None:
         raise StoreError(f"{store_dir}: no scholarkg store here; build one with "

@@ -7,6 +7,7 @@ so a failed, refused or killed writer leaves the previous store and its readers 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from collections.abc import Iterator
@@ -38,6 +39,27 @@ def build_aside(store_dir: Path) -> Iterator[Path]:
         shutil.rmtree(aside, ignore_errors=True)
         raise
     _swap(aside, store_dir)
+
+
+@contextmanager
+def writer_lock(store_dir: Path) -> Iterator[None]:
+    """Hold the store's writer lock: one writer (build, link run) at a time, from reading the
+    current build to swapping in the new one, so that neither drops the other's work.
+
+    Raises StoreError at once when another writer holds it.
+    """
+    store_dir = store_dir.absolute()
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(store_dir.parent / f".{store_dir.name}.lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"{store_dir}: another kg build or kg link is writing this store; "
+                             "try again when it is done") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def current_build(store_dir: Path) -> Path | None:
