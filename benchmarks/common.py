@@ -421,7 +421,8 @@ def machine() -> dict[str, Any]:
         "scholarkg": __version__,
         "pyoxigraph": pyoxigraph.__version__,
         "oxigraph_cli": oxigraph.stdout.strip() or oxigraph.stderr.strip(),
-        "load_average_at_start": os.getloadavg(),
+        "load_average": os.getloadavg(),
+        "cores_busy_with_other_work_at_start": _busy_at_start,
     }
 
 
@@ -433,11 +434,32 @@ def write_result(name: str, payload: dict[str, Any]) -> Path:
     return path
 
 
-def warn_if_busy() -> None:
+_busy_at_start: float | None = None
+
+
+def busy_cores(seconds: float = 1.0) -> float:
+    """Cores kept busy by anything on the machine over the next `seconds` (from /proc/stat)."""
+    def sample() -> tuple[int, int]:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        idle = fields[3] + fields[4]
+        return sum(fields) - idle, sum(fields)
+
+    try:
+        busy0, total0 = sample()
+        time.sleep(seconds)
+        busy1, total1 = sample()
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return (busy1 - busy0) / max(1, total1 - total0) * (os.cpu_count() or 1)
+
+
+def warn_if_busy() -> float:
     """Other work on the machine skews every figure; say so before measuring."""
-    load = os.getloadavg()[0]
-    if load > 0.5:
-        note(f"the machine is busy (load average {load:.2f}): figures will be noisy")
+    global _busy_at_start
+    busy = _busy_at_start = busy_cores()
+    if busy > 0.2:
+        note(f"other work keeps {busy:.1f} core(s) busy: figures will be noisy")
+    return busy
 
 
 # --- load from several client processes ----------------------------------------------------------
