@@ -48,7 +48,9 @@ def test_quad_dumps_round_trip_with_every_graph(dumps, seed_store_dir, name):
     fmt = RdfFormat.N_QUADS if name.endswith(".nq") else RdfFormat.TRIG
     quads = set(parse(path=str(dumps / name), format=fmt))
     assert quads == _store_quads(seed_store_dir)
-    assert {q.graph_name.value for q in quads} == {BASE + "graph/000_4bcbefa2e1da6666"}
+    assert {q.graph_name.value for q in quads} == {BASE + "graph/000_4bcbefa2e1da6666",
+                                                   BASE + "graph/terms/arxiv",
+                                                   BASE + "graph/terms/keyphrases"}
 
 
 @pytest.mark.parametrize(("name", "fmt"), [("scholarkg.ttl", "turtle"),

@@ -116,10 +116,25 @@ def test_each_paper_keeps_its_source_line_in_the_profile_graph(store):
     assert rows == [{"g": "http://127.0.0.1:8000/graph/000_4bcbefa2e1da6666", "line": "355"}]
 
 
-def test_every_triple_is_in_the_profile_graph(store):
-    assert value(store, "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } FILTER(?g != "
-                        "<http://127.0.0.1:8000/graph/000_4bcbefa2e1da6666>) }") == "0"
+def test_the_profile_graph_holds_all_but_the_term_sets(store):
+    """Topics and the term sets are described once, in graphs of their own, so that a join on a
+    topic's name does not repeat per profile."""
+    rows = select(store, """SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }
+                            GROUP BY ?g ORDER BY ?g""")
+    assert rows == [{"g": "http://127.0.0.1:8000/graph/000_4bcbefa2e1da6666", "n": "2442"},
+                    {"g": "http://127.0.0.1:8000/graph/terms/arxiv", "n": "27"},
+                    {"g": "http://127.0.0.1:8000/graph/terms/keyphrases", "n": "2"}]
+    assert select(store, """SELECT DISTINCT ?p { GRAPH <graph/terms/arxiv> { ?s ?p ?o } }
+                            ORDER BY ?p""") == [{"p": f"{i}"} for i in (
+        "http://127.0.0.1:8000/ontology#profileCode", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+        "https://schema.org/inDefinedTermSet", "https://schema.org/name", "https://schema.org/termCode")]
     assert len(list(store.quads_for_pattern(None, None, None, None))) == len(store)
+
+
+def test_only_the_topics_profiles_refer_to_are_described(store):
+    assert select(store, """SELECT ?code { GRAPH <graph/terms/arxiv> { ?t schema:termCode ?code } }
+                            ORDER BY ?code""") == [
+        {"code": c} for c in ("cs.CL", "cs.CV", "cs.HC", "cs.LG", "eess.IV")]
 
 
 def test_key_phrases_are_defined_terms_of_our_term_set(store):

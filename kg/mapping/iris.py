@@ -26,6 +26,9 @@ _LATEX = re.compile(r"\\[a-zA-Z]+|[{}$^]")
 PAPER_SLUG_WORDS = 5
 #: where the named graphs of links live, under the base IRI: `graph/links/<source>`
 LINK_GRAPHS = "graph/links/"
+#: where the term sets every profile refers to live (the arXiv taxonomy, the key-phrase set):
+#: `graph/terms/<set>`, written once per build rather than into every profile graph
+TERM_GRAPHS = "graph/terms/"
 #: where a build into a remote store stages graphs: `graph/.staging/<time>/<name>`
 STAGING_GRAPHS = "graph/.staging/"
 #: where the server publishes the files of `kg export`
@@ -98,6 +101,10 @@ class Minter:
 
     def term_set(self, name: str) -> NamedNode:
         return self._iri(f"termset/{name}")
+
+    def term_graph(self, name: str) -> NamedNode:
+        """The named graph that describes the term set `termset/<name>` and its terms."""
+        return self._iri(f"{TERM_GRAPHS}{quote(name, safe='-._~')}")
 
     def repository(self, url: str) -> NamedNode:
         """From a normalised repository URL: `repository/<host>/<path>`."""

@@ -1,13 +1,16 @@
 """Map one parsed profile to quads, all in the profile's own named graph.
 
-Each profile graph is self-contained: it describes every paper, person, topic, key phrase and
-repository the page mentions, so that one profile can be replaced without touching the others,
-and querying the union of graphs gives the merged picture.
+Each profile graph describes every paper, person, key phrase and repository the page mentions,
+so that one profile can be replaced without touching the others, and querying the union of
+graphs gives the merged picture. The term sets every profile refers to (the arXiv taxonomy and
+the key-phrase set itself) are described once, in graphs of their own (`term_quads`): stated in
+each of thousands of profile graphs, every join on a topic's name multiplied by the number of
+profiles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode, Quad
@@ -58,7 +61,7 @@ class Mapper:
         self.categories = categories()
         self._extractor = KeyphraseExtractor() if self.keyphrases else None
         self._persons: dict[str, NamedNode] = {}
-        self._topics: dict[str, list] = {}  # type: ignore[type-arg]
+        self._topics: dict[str, NamedNode] = {}
 
     def _person_iri(self, name: str) -> NamedNode:
         iri = self._persons.get(name)
@@ -95,8 +98,7 @@ class Mapper:
         if profile.field_code:
             topic = self._topic(profile.field_code, profile.source, profile.lines["field"])
             if topic:
-                yield from topic
-                yield person, schema.knowsAbout, topic[0][0]
+                yield person, schema.knowsAbout, topic
         for paper in profile.papers:
             yield from self._paper(paper)
 
@@ -104,8 +106,8 @@ class Mapper:
         yield iri, RDF_TYPE, schema.Person
         yield iri, schema.name, Literal(name)
 
-    def _topic(self, code: str, source: str, line: int) -> list | None:  # type: ignore[type-arg]
-        """The triples of a category's topic (the same for every paper: made once)."""
+    def _topic(self, code: str, source: str, line: int) -> NamedNode | None:
+        """The topic of a category code; None (and a warning) for a code the table lacks."""
         known = self._topics.get(code)
         if known is not None:
             return known
@@ -114,17 +116,34 @@ class Mapper:
             self.warnings.append(Problem(source, line, f"unknown arXiv category code {code!r}: "
                                          "kept as kg:categoryCode, no topic linked"))
             return None
-        topic, scheme = self.mint.topic(category.arxiv), self.mint.term_set("arxiv")
-        triples = self._topics[code] = [
-            (topic, RDF_TYPE, schema.DefinedTerm),
-            (topic, schema.termCode, Literal(category.arxiv)),
-            (topic, schema.name, Literal(category.name)),
-            (topic, self.kg.profileCode, Literal(category.code)),
-            (topic, schema.inDefinedTermSet, scheme),
-            (scheme, RDF_TYPE, schema.DefinedTermSet),
-            (scheme, schema.name, Literal("arXiv category taxonomy")),
-        ]
-        return triples
+        topic = self._topics[code] = self.mint.topic(category.arxiv)
+        return topic
+
+    def term_quads(self, topics: Collection[NamedNode]) -> Iterator[Quad]:
+        """The term sets profiles refer to, each in its own graph: the categories of the table
+        whose topic is among `topics` (those the profiles refer to) and, with key phrases, the
+        key-phrase set."""
+        graph, scheme = self.mint.term_graph("arxiv"), self.mint.term_set("arxiv")
+        triples: list[tuple[NamedNode, NamedNode, object]] = []
+        for category in self.categories.values():
+            topic = self.mint.topic(category.arxiv)
+            if topic in topics:
+                triples += [
+                    (topic, RDF_TYPE, schema.DefinedTerm),
+                    (topic, schema.termCode, Literal(category.arxiv)),
+                    (topic, schema.name, Literal(category.name)),
+                    (topic, self.kg.profileCode, Literal(category.code)),
+                    (topic, schema.inDefinedTermSet, scheme),
+                ]
+        if triples:
+            triples += [(scheme, RDF_TYPE, schema.DefinedTermSet),
+                        (scheme, schema.name, Literal("arXiv category taxonomy"))]
+        for s, p, o in triples:
+            yield Quad(s, p, o, graph)
+        if self.keyphrases:
+            graph, scheme = self.mint.term_graph("keyphrases"), self.mint.term_set("keyphrases")
+            yield Quad(scheme, RDF_TYPE, schema.DefinedTermSet, graph)
+            yield Quad(scheme, schema.name, Literal("Key phrases extracted by scholarkg"), graph)
 
     def _paper(self, paper: Paper) -> Iterator[tuple[NamedNode, NamedNode, object]]:
         kg, mint = self.kg, self.mint
@@ -141,8 +160,7 @@ class Mapper:
         yield iri, kg.sourceLine, _int(paper.line)
         topic = self._topic(paper.category, paper.source, paper.line)
         if topic:
-            yield from topic
-            yield iri, schema.about, topic[0][0]
+            yield iri, schema.about, topic
         for position, name in enumerate(paper.authors, start=1):
             person = self._person_iri(name)
             role = mint.authorship(iri, position)
@@ -166,7 +184,5 @@ class Mapper:
                 yield term, schema.name, Literal(phrase)
                 yield term, schema.inDefinedTermSet, scheme
                 yield iri, schema.keywords, term
-            yield scheme, RDF_TYPE, schema.DefinedTermSet
-            yield scheme, schema.name, Literal("Key phrases extracted by scholarkg")
 
 

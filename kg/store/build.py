@@ -28,15 +28,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import Quad, RdfFormat, Store, serialize
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
 
 from kg import __version__
 from kg.errors import KgError, Problem, ProfileError
 from kg.mapping import Mapper
+from kg.mapping.iris import TERM_GRAPHS
 from kg.mapping.topics import TABLE as TOPIC_TABLE
 from kg.parse import Profile, parse_profile
 from kg.store.graphs import kept_graphs
 from kg.store.local import DATABASE, MANIFEST
+from kg.store.query import run_query
 from kg.store.stats import graph_stats
 from kg.store.swap import build_aside, current_build, writer_lock
 from kg.store.validate import validate_store
@@ -145,6 +147,7 @@ def _load(store_dir: Path, previous: Path | None, plan: _Plan, valid: list[str],
             _load_in_parallel(store, pool, valid, as_of, mapper, progress)
         if previous is not None and not plan.incremental:
             store.bulk_extend(kept_graphs(previous, base))
+        write_term_sets(store, mapper)
         store.flush()
         if validate:
             report = validate_store(store, base)
@@ -155,6 +158,22 @@ def _load(store_dir: Path, previous: Path | None, plan: _Plan, valid: list[str],
         del store
         _write_manifest(aside, settings, built, counts)
     return counts
+
+
+def write_term_sets(store: Store, mapper: Mapper) -> None:
+    """(Re)write the graphs of the term sets, for the topics the profile graphs refer to.
+
+    Run after the profile graphs are in `store`, on a full build as on an incremental one.
+    """
+    topics = {row[0] for row in run_query(store, _REFERRED_TOPICS, mapper.base)}
+    stale = [g for g in store.named_graphs()
+             if isinstance(g, NamedNode) and g.value.startswith(mapper.base + TERM_GRAPHS)]
+    for graph in stale:
+        store.remove_graph(graph)
+    store.bulk_extend(mapper.term_quads(topics))
+
+
+_REFERRED_TOPICS = "SELECT DISTINCT ?t { ?x schema:about|schema:knowsAbout ?t }"
 
 
 def mapping_fingerprint() -> str:

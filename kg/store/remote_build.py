@@ -20,7 +20,14 @@ from kg import __version__
 from kg.errors import KgError, ProfileError, StoreError
 from kg.mapping import Mapper
 from kg.mapping.iris import GRAPHS, LINK_GRAPHS, STAGING_GRAPHS
-from kg.store.build import BuildReport, Progress, check_profiles, profile_quads, sha256_of
+from kg.store.build import (
+    BuildReport,
+    Progress,
+    check_profiles,
+    profile_quads,
+    sha256_of,
+    write_term_sets,
+)
 from kg.store.remote import MANIFEST_GRAPH, MANIFEST_PREDICATE, RemoteStore
 from kg.store.stats import graph_stats
 from kg.store.validate import validate_store
@@ -67,6 +74,7 @@ def build_remote(
         raise KgError("no valid profile to build")
     local = Store()
     local.bulk_extend(profile_quads(valid, as_of, mapper, None))
+    write_term_sets(local, mapper)
     if validate:
         report = validate_store(local, base)
         if not report.conforms:
