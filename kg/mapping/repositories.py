@@ -21,8 +21,16 @@ _FORGES = {"github.com": 2, "gitlab.com": 2, "huggingface.co": 2}
 _HF_KINDS = {"spaces", "datasets"}
 
 
+#: every match of `_URL` holds one of these (lower-cased); most abstracts hold none, and
+#: looking for them costs a tenth of the pattern's scan
+_HINTS = ("http", "www.", "github.com/", "gitlab.com/", "huggingface.co/")
+
+
 def find_repositories(text: str) -> list[str]:
     """Normalised repository URLs in `text`, in order of first citation, without repeats."""
+    lower = text.lower()
+    if not any(hint in lower for hint in _HINTS):
+        return []
     found: dict[str, None] = {}
     for match in _URL.finditer(text):
         url = normalise(match.group(0))
