@@ -8,13 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
-from pyoxigraph import NamedNode, RdfFormat, parse
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, parse
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from conftest import AS_OF, BASE, DATA, SEED
 from kg.cli import main
 from kg.export import export
+from kg.export.dumps import merged_triples, subjects
 from kg.store import build, open_read_only
 from kg.store.convert import triple_to_rdflib
 
@@ -201,3 +202,15 @@ def test_the_cli_offers_exactly_the_formats_the_exporter_writes():
     from kg.export.dumps import FORMATS
 
     assert tuple(FORMATS) == DUMP_FORMATS
+
+
+def test_merged_subjects_come_in_sparql_order_and_triples_once():
+    store = Store()
+    blank, short, longer = BlankNode("b1"), NamedNode("http://x.org/a"), NamedNode("http://x.org/a-b")
+    name = NamedNode("https://schema.org/name")
+    for graph in (NamedNode("http://x.org/g1"), NamedNode("http://x.org/g2")):
+        for subject in (longer, short, blank):
+            store.add(Quad(subject, name, NamedNode("http://x.org/v"), graph))
+    # "a" sorts before "a-b" by code point (as SPARQL's ORDER BY), though "<a>" > "<a-b>"
+    assert subjects(store, "http://x.org/") == [blank, short, longer]
+    assert [t.subject for t in merged_triples(store, "http://x.org/")] == [blank, short, longer]

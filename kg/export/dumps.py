@@ -17,7 +17,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store, Triple, serialize
+from pyoxigraph import BlankNode, NamedNode, QuerySolutions, RdfFormat, Store, Triple, serialize
 
 from kg.mapping.vocab import prefixes
 from kg.store.query import run_query
@@ -45,12 +45,24 @@ class DumpFile:
     compressed: bool
 
 
-def subjects(store: Store, base: str) -> Iterator[NamedNode]:
-    """Every subject of the merged graph, sorted (by the engine), once each."""
-    result = run_query(store, "SELECT DISTINCT ?s { ?s ?p ?o } ORDER BY ?s", base)
+def subjects(store: Store, base: str) -> list[NamedNode | BlankNode | Triple]:
+    """Every subject of the merged graph, once each, in SPARQL's order (blank nodes first, then
+    IRIs by code point).
+
+    The engine finds them; Python sorts them: the engine's ORDER BY looks each IRI's text up
+    in the store at every comparison, and took 20 s where this takes a tenth of a second.
+    """
+    result = run_query(store, "SELECT DISTINCT ?s { ?s ?p ?o }", base)
     assert isinstance(result, QuerySolutions)
-    for row in result:
-        yield row[0]
+    return sorted((row[0] for row in result), key=_sparql_order)
+
+
+def _sparql_order(term: NamedNode | BlankNode | Triple) -> tuple[int, str]:
+    if isinstance(term, BlankNode):
+        return 0, term.value
+    if isinstance(term, NamedNode):
+        return 1, term.value
+    return 2, str(term)  # a quoted triple (RDF-star): not in our graphs, but not refused
 
 
 def merged_triples(store: Store, base: str) -> Iterator[Triple]:
