@@ -347,7 +347,13 @@ def diff(old: Path, new: Path, show: int, as_json: bool) -> None:
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
               help="Seconds a query may run before it is stopped (answered 504).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
-              help="Query worker processes (each holds a copy of the graph in memory).")
+              help="Query worker processes (each holds a copy of the graph in memory, unless "
+                   "it is served from disk).")
+@click.option("--mode", type=click.Choice(["auto", "memory", "disk"]), default="auto",
+              show_default=True,
+              help="Where a built store's graph is read: memory (a copy per worker: fastest), "
+                   "disk (a frozen copy of the store, read-only, for graphs too big for that) "
+                   "or auto (memory while the copies fit in half the available memory).")
 @click.option("--max-queued", default=8, show_default=True, type=click.IntRange(min=0),
               help="Queries that may wait for a worker; beyond that, 503 with Retry-After.")
 @click.option("--dumps", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DUMPS,
@@ -357,15 +363,18 @@ def diff(old: Path, new: Path, show: int, as_json: bool) -> None:
               help="Bearer token /update requires (env KG_UPDATE_TOKEN); without one /update "
                    "is only allowed on a loopback address.")
 def serve(store: str, sparql_paths: str, data: Path | None, host: str, port: int,
-          timeout: float, workers: int,
+          timeout: float, workers: int, mode: str,
           max_queued: int, dumps: Path, allow_update: bool, update_token: str | None) -> None:
     """Serve the graph: SPARQL 1.1 Protocol at /sparql and a page for every entity."""
     from kg.serve.run import Listen, serve_local, serve_remote
     from kg.serve.source import Source
     from kg.store.remote import is_remote
 
-    listen = Listen(host, port, timeout, workers, max_queued, dumps, allow_update, update_token)
+    listen = Listen(host, port, timeout, workers, max_queued, dumps, allow_update, update_token,
+                    mode)
     say = lambda message: err.print(message, markup=False)  # noqa: E731
+    if mode != "auto" and (data is not None or is_remote(store)):
+        raise KgError("--mode is for a built local store (--store DIR)")
     if data is None and is_remote(store):  # queries and pages go to the SPARQL server
         serve_remote(_remote(store, sparql_paths), listen, say)
     else:

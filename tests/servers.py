@@ -1,4 +1,5 @@
-"""Real servers for tests: free loopback ports, `oxigraph serve`, waiting until one answers."""
+"""Real servers for tests: free loopback ports, `kg serve` and `oxigraph serve` processes,
+waiting until one answers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from pathlib import Path
 import requests
 
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
+ROOT = Path(__file__).resolve().parent.parent
+PAPERS = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }"
+JSON = "application/sparql-results+json"
 
 
 def free_port() -> int:
@@ -56,3 +60,34 @@ class Oxigraph:
     def stop(self) -> None:
         self.process.kill()
         self.process.wait(10)
+
+
+class Server:
+    """A `kg serve` subprocess; stopped when the test module ends."""
+
+    def __init__(self, *args: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kg", "serve", "--port", str(self.port), *args],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_until_answers(f"{self.url}/sparql", self.process)
+        except RuntimeError:
+            self.process.stdout.close()
+            raise
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+        self.process.stdout.close()
+
+    def query(self, query: str, accept: str = JSON, headers: dict | None = None
+              ) -> requests.Response:
+        return requests.post(f"{self.url}/sparql", data={"query": query}, timeout=30,
+                             headers={"Accept": accept, **(headers or {})})
+
+    def count(self, query: str = PAPERS) -> str:
+        response = self.query(query)
+        assert response.status_code == 200, response.text
+        return response.json()["results"]["bindings"][0]["n"]["value"]

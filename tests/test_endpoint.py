@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,43 +15,10 @@ from rdflib import Graph
 
 from conftest import ROOT
 from kg.cli import main
-from servers import free_port, wait_until_answers
+from servers import PAPERS, Server
 
-PAPERS = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }"
 #: a cross product of the whole graph with itself, four times: never finishes in time
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-JSON = "application/sparql-results+json"
-
-
-class Server:
-    """A `kg serve` subprocess; stopped when the test module ends."""
-
-    def __init__(self, *args: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kg", "serve", "--port", str(self.port), *args],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        try:
-            wait_until_answers(f"{self.url}/sparql", self.process)
-        except RuntimeError:
-            self.process.stdout.close()
-            raise
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-        self.process.stdout.close()
-
-    def query(self, query: str, accept: str = JSON, headers: dict | None = None
-              ) -> requests.Response:
-        return requests.post(f"{self.url}/sparql", data={"query": query}, timeout=30,
-                             headers={"Accept": accept, **(headers or {})})
-
-    def count(self, query: str = PAPERS) -> str:
-        response = self.query(query)
-        assert response.status_code == 200, response.text
-        return response.json()["results"]["bindings"][0]["n"]["value"]
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 import socket
+import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +25,11 @@ from kg.errors import KgError
 from kg.serve.app import ServeConfig, create_app
 from kg.serve.pool import QueryPool
 from kg.serve.source import Source
+from kg.store.local import frozen_copy, read_info
 from kg.store.remote import RemoteStore
+
+#: what a quad costs in a pyoxigraph in-memory store with its indexes (measured: ~320 B)
+BYTES_PER_QUAD_IN_MEMORY = 350
 
 Say = Callable[[str], None]
 
@@ -39,6 +46,8 @@ class Listen:
     dumps: Path
     allow_update: bool
     update_token: str | None
+    #: "memory" (a copy of the graph per worker), "disk" (read where it lies) or "auto"
+    mode: str = "auto"
 
 
 def check(listen: Listen) -> None:
@@ -57,8 +66,17 @@ def check(listen: Listen) -> None:
 
 
 def serve_local(source: Source, listen: Listen, say: Say) -> None:
-    """Serve a built store or an RDF file from memory, queries in worker processes."""
+    """Serve a built store or an RDF file, queries in worker processes.
+
+    The graph is held in memory, a copy per worker, unless `listen.mode` (or, on "auto", its
+    size) says to read it from disk.
+    """
     check(listen)
+    _exit_on_sigterm()
+    if source.kind == "store" and _on_disk(source.path, listen, say):
+        with frozen_copy(source.path) as frozen:
+            _serve_from_disk(Source("disk", frozen), listen, say)
+        return
     base = source.base()
     graph = source.load()
     with tempfile.TemporaryDirectory(prefix="kg-serve-") as scratch:
@@ -75,6 +93,60 @@ def serve_local(source: Source, listen: Listen, say: Say) -> None:
             _listen(create_app(config), listen, say)
         finally:
             pool.close()
+
+
+def _on_disk(build: Path, listen: Listen, say: Say) -> bool:
+    """Whether to serve `build` from disk: asked for, or on "auto" when a copy per worker and
+    one for the pages would take more than half the memory available now."""
+    if listen.mode != "auto":
+        on_disk = listen.mode == "disk"
+    else:
+        quads = read_info(build).counts.get("quads", 0)
+        needed = quads * BYTES_PER_QUAD_IN_MEMORY * (listen.workers + 1)
+        available = _available_memory()
+        on_disk = available is not None and needed > available // 2
+        if on_disk:
+            say(f"serving from disk: {listen.workers + 1} in-memory copies of {quads:,} quads "
+                f"would take ~{_size(needed)} of the {_size(available)} available "
+                "(--mode memory to insist)")
+    if on_disk and listen.allow_update:
+        raise KgError("--allow-update needs the graph in memory (--mode memory): a graph "
+                      "served from disk is read-only")
+    return on_disk
+
+
+def _serve_from_disk(source: Source, listen: Listen, say: Say) -> None:
+    say(f"opening the store read-only in {listen.workers} query worker(s)…")
+    pool = QueryPool(source, size=listen.workers, timeout=listen.timeout,
+                     max_queued=listen.max_queued).start()
+    config = _config(listen, store=source.load(), base=source.base(), union=True, pool=pool)
+    try:
+        _listen(create_app(config), listen, say)
+    finally:
+        pool.close()
+
+
+def _size(size: int) -> str:
+    return f"{size / 2**30:.1f} GB" if size >= 2**30 else f"{size / 2**20:.1f} MB"
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available to new work (Linux's MemAvailable); None where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _exit_on_sigterm() -> None:
+    """Let `kill` (SIGTERM) stop the server the way Ctrl-C does, so that the workers, the
+    snapshot and the server's copy of the store are cleaned up."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
 def serve_remote(remote: RemoteStore, listen: Listen, say: Say) -> None:

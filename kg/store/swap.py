@@ -68,7 +68,8 @@ def current_build(store_dir: Path) -> Path | None:
 
 
 def _remove_stale_builds(store_dir: Path) -> None:
-    """Remove folders left by killed writers (their process is gone), never the current one."""
+    """Remove folders left by killed writers (their process is gone), never the current one,
+    and the copies of killed servers (`<build>.serve-<pid>`, see `local.frozen_copy`)."""
     current = current_build(store_dir)
     for folder in store_dir.parent.glob(f".{store_dir.name}.build-*"):
         pid = folder.name.rsplit("-", 1)[-1]

@@ -1,0 +1,79 @@
+"""`kg serve --mode disk`: a graph too big for a copy per worker, read from a frozen copy."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import AS_OF, SEED
+from kg.cli import main
+from kg.serve.run import Listen, _on_disk
+from kg.store.local import read_info
+from servers import Server
+
+GRAPHS = "SELECT (COUNT(DISTINCT ?g) AS ?n) { GRAPH ?g { } }"
+
+
+def _build(sources: Path, store: Path) -> None:
+    subprocess.run([sys.executable, "-m", "kg", "build", str(sources), "--store", str(store),
+                    "--as-of", AS_OF.isoformat()], check=True, capture_output=True)
+
+
+def test_disk_mode_serves_a_frozen_copy_that_outlives_a_rebuild(tmp_path: Path):
+    sources = tmp_path / "profiles"
+    sources.mkdir()
+    shutil.copy(SEED, sources)
+    store = tmp_path / "store"
+    _build(sources, store)
+    first = store.resolve()
+    server = Server("--store", str(store), "--mode", "disk", "--workers", "1")
+    try:
+        copy = first.with_name(f"{first.name}.serve-{server.process.pid}")
+        assert (copy / "oxigraph").is_dir()
+        assert server.count() == "50"
+        assert server.count(GRAPHS) == "3"  # the profile and two term sets
+        shutil.copy(SEED, sources / "second.txt")
+        _build(sources, store)  # swaps the store and removes the build the server started on
+        assert not first.exists()
+        assert server.count(GRAPHS) == "3"
+        page = server.query("SELECT ?p { ?p a schema:ProfilePage } LIMIT 1").json()
+        iri = page["results"]["bindings"][0]["p"]["value"]
+        assert iri.startswith("http://127.0.0.1:8000/profile/")
+    finally:
+        server.stop()
+    assert server.process.returncode == 0
+    assert not copy.exists()
+
+
+def test_disk_mode_refuses_updates(runner, seed_store_dir: Path):
+    result = runner.invoke(main, ["serve", "--store", str(seed_store_dir), "--mode", "disk",
+                                  "--allow-update", "--port", "0"])
+    assert result.exit_code == 1
+    assert result.output == ("kg: --allow-update needs the graph in memory (--mode memory): a "
+                             "graph served from disk is read-only\n")
+
+
+def test_mode_is_for_a_built_store(runner, tmp_path: Path):
+    data = tmp_path / "d.nt"
+    data.write_text("")
+    result = runner.invoke(main, ["serve", "--data", str(data), "--mode", "disk"])
+    assert result.exit_code == 1
+    assert result.output == "kg: --mode is for a built local store (--store DIR)\n"
+
+
+@pytest.mark.parametrize(("available", "expected"), [(2**20, True), (2**40, False)])
+def test_auto_mode_reads_from_disk_when_the_copies_would_not_fit(
+        monkeypatch, seed_store_dir: Path, available: int, expected: bool):
+    monkeypatch.setattr("kg.serve.run._available_memory", lambda: available)
+    quads = read_info(seed_store_dir).counts["quads"]
+    said: list[str] = []
+    listen = Listen("127.0.0.1", 0, 30.0, 2, 8, Path("dumps"), False, None, "auto")
+    assert _on_disk(seed_store_dir, listen, said.append) is expected
+    needed = quads * 350 * 3 / 2**20
+    assert said == ([f"serving from disk: 3 in-memory copies of {quads:,} quads would take "
+                     f"~{needed:.1f} MB of the 1.0 MB available (--mode memory to insist)"]
+                    if expected else [])
