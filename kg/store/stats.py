@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyoxigraph import Store
 
-from kg.store.query import scalar
+from kg.store.query import run_query, scalar
 
 _COUNTS = {
     "profiles": "SELECT (COUNT(DISTINCT ?x) AS ?n) { ?x a schema:ProfilePage }",
@@ -13,13 +13,29 @@ _COUNTS = {
     "topics": "SELECT (COUNT(DISTINCT ?x) AS ?n) { ?p schema:about ?x . ?x a schema:DefinedTerm }",
     "keyphrases": "SELECT (COUNT(DISTINCT ?x) AS ?n) { ?p schema:keywords ?x }",
     "repositories": "SELECT (COUNT(DISTINCT ?x) AS ?n) { ?x a schema:SoftwareSourceCode }",
-    "triples": "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }",
-    "graphs": "SELECT (COUNT(DISTINCT ?g) AS ?n) { GRAPH ?g { } }",
 }
+_GRAPHS = "SELECT (COUNT(DISTINCT ?g) AS ?n) { GRAPH ?g { } }"
+
+
+_PREDICATES = "SELECT DISTINCT ?p { ?s ?p ?o }"
+_TRIPLES_OF = "SELECT (COUNT(*) AS ?n) {{ SELECT DISTINCT ?s ?o {{ ?s {p} ?o }} }}"
 
 
 def graph_stats(store: Store, base: str) -> dict[str, int]:
     """Distinct entities per kind, distinct triples over all graphs, and stored quads."""
     counts = {name: scalar(store, query, base) or 0 for name, query in _COUNTS.items()}
+    counts["triples"] = distinct_triples(store, base)
+    counts["graphs"] = scalar(store, _GRAPHS, base) or 0
     counts["quads"] = len(store)
     return counts
+
+
+def distinct_triples(store: Store, base: str) -> int:
+    """Triples over all graphs, each once however many graphs state it.
+
+    Counted a predicate at a time: the engine holds the distinct triples of one predicate in
+    memory, not those of the whole graph (tens of millions at 10,000 profiles).
+    """
+    predicates = [row[0] for row in run_query(store, _PREDICATES, base)]  # type: ignore[union-attr]
+    return sum(scalar(store, _TRIPLES_OF.format(p=p), base) or 0 for p in predicates)
+
