@@ -7,7 +7,9 @@ means a bug of ours.
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -91,6 +93,12 @@ class _Group(click.Group):
     """Turns KgError into `kg: message` lines and exit status 1, never a traceback."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        # `kill` stops a command the way Ctrl-C does: a build removes its half-written folder
+        # and stops its workers (status 143), a server its workers and its copies of the
+        # graph (status 0: that is how a server is stopped)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(
+                0 if ctx.invoked_subcommand == "serve" else 143))
         try:
             return super().invoke(ctx)
         except ProfileError as e:

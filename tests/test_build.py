@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -223,3 +226,27 @@ def test_one_writer_at_a_time(tmp_path: Path):
         with pytest.raises(StoreError, match="another kg build or kg link is writing"):
             replace_graphs(store_dir, {Minter(BASE).link_graph("x"): []})
     assert build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False).reused == 1
+
+
+@pytest.mark.slow
+def test_a_terminated_build_cleans_up_and_keeps_the_store(tmp_path: Path):
+    """`kill` (SIGTERM) mid-build: the half-written folder goes, the current store stays."""
+    store_dir = tmp_path / "store"
+    build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
+    before = _snapshot(store_dir)
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    for i in range(40):  # enough text for worker processes, and a few seconds of work
+        (profiles / f"p{i:02}.txt").write_bytes(SEED.read_bytes())
+    process = subprocess.Popen([sys.executable, "-m", "kg", "build", str(profiles), "--store",
+                                str(store_dir), "--as-of", AS_OF.isoformat()],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not [p for p in tmp_path.glob(".store.build-*") if p != before[0]]:
+        assert process.poll() is None and time.monotonic() < deadline, "no build folder seen"
+        time.sleep(0.02)
+    process.terminate()
+    assert process.wait(30) == 143
+    assert _snapshot(store_dir) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".store.build")] == \
+        [before[0].name]

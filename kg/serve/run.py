@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import signal
 import socket
-import sys
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +69,6 @@ def serve_local(source: Source, listen: Listen, say: Say) -> None:
     size) says to read it from disk.
     """
     check(listen)
-    _exit_on_sigterm()
     if source.kind == "store" and _on_disk(source.path, listen, say):
         with frozen_copy(source.path) as frozen:
             _serve_from_disk(Source("disk", frozen), listen, say)
@@ -140,13 +136,6 @@ def _available_memory() -> int | None:
     except OSError:
         pass
     return None
-
-
-def _exit_on_sigterm() -> None:
-    """Let `kill` (SIGTERM) stop the server the way Ctrl-C does, so that the workers, the
-    snapshot and the server's copy of the store are cleaned up."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
 def serve_remote(remote: RemoteStore, listen: Listen, say: Say) -> None:
