@@ -1,7 +1,8 @@
 """The endpoint: `kg serve` against `oxigraph serve` (and rdflib-endpoint) on the same graph.
 
 Both servers run at once on the store of `kg build` (with key phrases, no SHACL): kg serve as a
-user starts it (worker processes, each with the graph in memory), Oxigraph's own server
+user starts it (worker processes, each with the graph in memory; at 10,000 profiles reading
+it from disk, `--mode disk`, as three copies would not fit), Oxigraph's own server
 read-only on the very same RocksDB folder with `--union-default-graph` (kg serves the union of
 the profile graphs as the default graph) and `BASE <http://127.0.0.1:8000/>` before every
 query, so that `PREFIX kg: <ontology#>` means the same on both. Four parts, in one run:
@@ -100,8 +101,10 @@ def main() -> None:
                         help="both servers' query time limit, seconds (kg serve's default)")
     parser.add_argument("--keyphrases", choices=("yes", "no"), default=None,
                         help="serve the build with key phrases (default: yes below 10,000 "
-                             "profiles; kg serve holds three copies of the graph in memory, and "
-                             "10,000 profiles with key phrases need ~35 GB)")
+                             "profiles; at 10,000 their build alone takes half an hour)")
+    parser.add_argument("--mode", choices=("memory", "disk"), default=None,
+                        help="kg serve --mode (default: memory below 10,000 profiles, disk "
+                             "from there: three in-memory copies of 30 M quads need ~30 GB)")
     parser.add_argument("--no-rdflib", action="store_true")
     parser.add_argument("--rdflib-profiles", type=int, default=1000)
     args = parser.parse_args()
@@ -115,8 +118,9 @@ def main() -> None:
     kg_port, ox_port = free_port(), free_port()
     kg = Endpoint("kg serve", f"http://127.0.0.1:{kg_port}/sparql")
     ox = Endpoint("oxigraph serve", f"http://127.0.0.1:{ox_port}/query", PROLOGUE)
+    mode = args.mode or ("memory" if args.profiles < 10000 else "disk")
     kg_command = [str(KG), "serve", "--store", str(store), "--host", "127.0.0.1", "--port",
-                  str(kg_port), "--timeout", str(args.timeout)]
+                  str(kg_port), "--timeout", str(args.timeout), "--mode", mode]
     ox_command = _oxigraph(store, ox_port) + ["--timeout-s", str(int(args.timeout))]
     # oxigraph serve's --timeout-s starts a thread per query that sleeps out the whole limit:
     # at a thousand queries a second it runs out of thread stacks within a round and fails
@@ -125,7 +129,8 @@ def main() -> None:
     ox_plain = Endpoint("oxigraph serve", f"http://127.0.0.1:{plain_port}/query", PROLOGUE)
     plain_command = _oxigraph(store, plain_port)
     counts = json.loads((store / "build.json").read_text())["counts"]
-    result: dict = {"profiles": args.profiles, "keyphrases": keyphrases, "quads": counts["quads"],
+    result: dict = {"profiles": args.profiles, "keyphrases": keyphrases, "kg_mode": mode,
+                    "quads": counts["quads"],
                     "triples": counts["triples"], "timeout_s": args.timeout,
                     "kg_serve": kg_command[1:], "oxigraph_serve": ox_command[1:],
                     "oxigraph_serve_throughput": plain_command[1:]}
