@@ -270,8 +270,11 @@ def validate(store: str, sparql_paths: str) -> None:
 @click.option("--license", "license_iri", default=DEFAULT_LICENSE, show_default=True,
               callback=_iri,
               help="IRI of the licence the VoID description states.")
+@click.option("--no-validate", is_flag=True,
+              help="Write no SHACL report (pyshacl holds the whole graph in memory: for large "
+                   "graphs).")
 def export(store: str, sparql_paths: str, out_dir: Path, formats: tuple[str, ...],
-           compress: bool, license_iri: str) -> None:
+           compress: bool, license_iri: str, no_validate: bool) -> None:
     """Write dumps of the graph with their VoID/DCAT description and a SHACL report.
 
     N-Quads and TriG keep every named graph; Turtle, N-Triples and JSON-LD hold the merged
@@ -285,14 +288,17 @@ def export(store: str, sparql_paths: str, out_dir: Path, formats: tuple[str, ...
                       "server (e.g. `oxigraph dump`) or build a local store first")
     with err.status("exporting…") as status:
         report = run_export(Path(store), out_dir, formats or tuple(DUMP_FORMATS), compress=compress,
-                            license_iri=license_iri,
+                            license_iri=license_iri, validate=not no_validate,
                             progress=lambda fmt: status.update(f"writing {fmt}…"))
     table = Table("file", "bytes", "sha256", title=f"Exported to {out_dir}",
                   title_justify="left")
     for dump in report.dumps:
         table.add_row(dump.path.name, f"{dump.byte_size:,}", dump.sha256[:16])
     table.add_row(report.void.name, f"{report.void.stat().st_size:,}", "")
-    table.add_row(report.report.name, "conforms" if report.conforms else "VIOLATIONS", "")
+    if report.report is None:
+        table.add_row("(no SHACL report)", "--no-validate", "")
+    else:
+        table.add_row(report.report.name, "conforms" if report.conforms else "VIOLATIONS", "")
     out.print(table)
     out.print(f"{report.seconds:.2f} seconds")
 

@@ -182,6 +182,17 @@ def test_export_cli_and_served_files(runner, seed_store_dir, tmp_path, app):
         app.extensions["kg"].dumps_dir = None
 
 
+def test_no_validate_writes_no_report_and_removes_a_stale_one(runner, seed_store_dir, tmp_path):
+    out = tmp_path / "out"
+    args = ["export", "--store", str(seed_store_dir), "--out", str(out), "--format", "nq"]
+    assert runner.invoke(main, args).exit_code == 0
+    assert (out / "shacl-report.ttl").is_file()
+    result = runner.invoke(main, [*args, "--no-validate"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["context.jsonld", "scholarkg.nq", "void.ttl"]
+    assert "│ (no SHACL report) │ --no-validate │" in result.output
+
+
 def test_void_lists_linksets_with_the_linkers_counts(runner, tmp_path):
     store_dir = tmp_path / "store"
     build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)

@@ -29,8 +29,9 @@ REPORT_FILE = "shacl-report.ttl"
 class ExportReport:
     dumps: list[DumpFile]
     void: Path
-    report: Path
-    conforms: bool
+    #: the SHACL report and its verdict; None when the export skipped validation
+    report: Path | None
+    conforms: bool | None
     seconds: float
 
 
@@ -41,9 +42,14 @@ def export(
     *,
     compress: bool = False,
     license_iri: str = DEFAULT_LICENSE,
+    validate: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> ExportReport:
     """Write dumps of the store at `store_dir` into `out_dir`, with VoID and a SHACL report.
+
+    pyshacl holds the whole graph in rdflib: past a few hundred profiles the report costs more
+    than the dumps, and at ten thousand it does not fit in memory. `validate=False` skips it
+    and removes the report of an earlier export, which would describe another graph.
 
     Raises StoreError when there is no store.
     """
@@ -65,6 +71,12 @@ def export(
         serialize(merged_triples(description, info.base), f, RdfFormat.TURTLE,
                   prefixes=void_prefixes(info.base))
     (out_dir / (VOID_FILE + ".partial")).replace(out_dir / VOID_FILE)
+    if not validate:
+        (out_dir / REPORT_FILE).unlink(missing_ok=True)
+        return ExportReport(dumps, out_dir / VOID_FILE, None, None,
+                            time.perf_counter() - started)
+    if progress:
+        progress("the SHACL report")
     validation = validate_store(store, info.base)
     _write(out_dir / REPORT_FILE, validation.graph.serialize(format="turtle").encode())
     return ExportReport(dumps, out_dir / VOID_FILE, out_dir / REPORT_FILE, validation.conforms,
