@@ -33,11 +33,11 @@ from common import (  # noqa: E402
     FULL,
     KG,
     WORK,
+    built_store,
     dataset,
     dump_nquads,
     median,
     note,
-    run_kg_build,
     store_path,
     table,
     timed_run,
@@ -190,9 +190,7 @@ def serial_equals_parallel(profiles: int) -> bool:
     from kg.parse import find_sources
     from kg.store.build import build
 
-    parallel = store_path(profiles, keyphrases=False)
-    if not (parallel / "build.json").is_file():
-        run_kg_build(profiles, False, parallel)
+    parallel = built_store(profiles, keyphrases=False)  # rebuilt if the mapping code changed
     serial = Path(tempfile.mkdtemp(dir=WORK)) / "store"
     try:
         note(f"serial in-process build of {profiles:,} profiles (no key phrases) to compare")

@@ -10,6 +10,7 @@ import json
 import signal
 import sys
 import threading
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from pathlib import Path
 
@@ -96,9 +97,15 @@ class _Group(click.Group):
         # `kill` stops a command the way Ctrl-C does: a build removes its half-written folder
         # and stops its workers (status 143), a server its workers and its copies of the
         # graph (status 0: that is how a server is stopped)
+        terminated: list[int] = []
+
+        def stop(signum: int, _frame: object) -> None:
+            terminated.append(signum)
+            sys.exit(0 if ctx.invoked_subcommand == "serve" else 143)
+
+        previous = None
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, lambda *_: sys.exit(
-                0 if ctx.invoked_subcommand == "serve" else 143))
+            previous = signal.signal(signal.SIGTERM, stop)
         try:
             return super().invoke(ctx)
         except ProfileError as e:
@@ -109,6 +116,15 @@ class _Group(click.Group):
         except KgError as e:
             err.print(f"kg: {e}", markup=False)
             sys.exit(1)
+        except BrokenProcessPool:  # its workers were killed, by a signal to the whole group
+            if terminated:
+                sys.exit(143)
+            err.print("kg: a worker process died (killed, or out of memory?); nothing was "
+                      "changed", markup=False)
+            sys.exit(1)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

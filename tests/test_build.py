@@ -245,8 +245,33 @@ def test_a_terminated_build_cleans_up_and_keeps_the_store(tmp_path: Path):
     while not [p for p in tmp_path.glob(".store.build-*") if p != before[0]]:
         assert process.poll() is None and time.monotonic() < deadline, "no build folder seen"
         time.sleep(0.02)
+    workers = _children(process.pid)
+    assert workers  # the build runs worker processes: they must not outlive it
     process.terminate()
     assert process.wait(30) == 143
+    time.sleep(0.5)  # the resource tracker notices its parent is gone
+    assert [pid for pid in workers if _running(pid)] == []
     assert _snapshot(store_dir) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".store.build")] == \
         [before[0].name]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an exited child nobody has reaped yet)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -78,6 +78,27 @@ def test_rebuild_replaces_graphs_and_drops_removed_profiles(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_profile_named_like_a_term_set_stages_apart(tmp_path):
+    """Regression: staged under the last segment of their IRI, graph/arxiv (of arxiv.txt) and
+    graph/terms/arxiv overwrote each other and the switch failed."""
+    named = tmp_path / "arxiv.txt"
+    named.write_bytes(SECOND.read_bytes())
+    server = Oxigraph(tmp_path / "db")
+    try:
+        store = RemoteStore(server.url)
+        build_remote([named], store, base=BASE, as_of=AS_OF, keyphrases=False)
+        assert sorted(g.value for g in store.named_graphs()) == [
+            BASE + "graph/arxiv", BASE + "graph/terms/arxiv"]
+        count = "SELECT (COUNT(*) AS ?n) {{ GRAPH <{}> {{ ?s a schema:{} }} }}"
+        assert value(store, count.format(BASE + "graph/arxiv", "ProfilePage")) == "1"
+        assert value(store, count.format(BASE + "graph/arxiv", "DefinedTerm")) == "0"
+        assert value(store, count.format(BASE + "graph/terms/arxiv", "ProfilePage")) == "0"
+        assert value(store, count.format(BASE + "graph/terms/arxiv", "DefinedTermSet")) == "1"
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
 def test_server_gone_mid_build_leaves_current_graphs(tmp_path):
     server = Oxigraph(tmp_path / "db")
     try:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from conftest import AS_OF, SEED
 from kg.cli import main
@@ -16,6 +17,7 @@ from kg.store.local import read_info
 from servers import Server
 
 GRAPHS = "SELECT (COUNT(DISTINCT ?g) AS ?n) { GRAPH ?g { } }"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
 def _build(sources: Path, store: Path) -> None:
@@ -30,7 +32,7 @@ def test_disk_mode_serves_a_frozen_copy_that_outlives_a_rebuild(tmp_path: Path):
     store = tmp_path / "store"
     _build(sources, store)
     first = store.resolve()
-    server = Server("--store", str(store), "--mode", "disk", "--workers", "1")
+    server = Server("--store", str(store), "--mode", "disk", "--workers", "1", "--timeout", "1")
     try:
         copy = first.with_name(f"{first.name}.serve-{server.process.pid}")
         assert (copy / "oxigraph").is_dir()
@@ -38,14 +40,37 @@ def test_disk_mode_serves_a_frozen_copy_that_outlives_a_rebuild(tmp_path: Path):
         assert server.count(GRAPHS) == "3"  # the profile and two term sets
         shutil.copy(SEED, sources / "second.txt")
         _build(sources, store)  # swaps the store and removes the build the server started on
-        assert not first.exists()
+        assert not first.exists() and copy.is_dir()  # a live server's copy is not stale
+        # a query past the limit: its worker is killed and a fresh one opens the copy again,
+        # which it could not do had the server read the build it started on
+        assert server.query(RUNAWAY).status_code == 504
         assert server.count(GRAPHS) == "3"
-        page = server.query("SELECT ?p { ?p a schema:ProfilePage } LIMIT 1").json()
-        iri = page["results"]["bindings"][0]["p"]["value"]
-        assert iri.startswith("http://127.0.0.1:8000/profile/")
+        home = requests.get(f"{server.url}/", timeout=10)
+        counts = read_info(copy).counts  # the build's own figures, not counted again
+        assert f'<td class="num">{counts["triples"]}</td>' in home.text
+        page = requests.get(f"{server.url}/profile/000_4bcbefa2e1da6666", timeout=10,
+                            headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "Guoying Zhao" in page.text
     finally:
         server.stop()
     assert server.process.returncode == 0
+    assert not copy.exists()
+
+
+def test_the_next_build_removes_the_copy_of_a_killed_server(tmp_path: Path):
+    sources = tmp_path / "profiles"
+    sources.mkdir()
+    shutil.copy(SEED, sources)
+    store = tmp_path / "store"
+    _build(sources, store)
+    first = store.resolve()
+    server = Server("--store", str(store), "--mode", "disk", "--workers", "1")
+    copy = first.with_name(f"{first.name}.serve-{server.process.pid}")
+    server.process.kill()  # no clean-up
+    server.process.wait(10)
+    server.process.stdout.close()
+    assert copy.is_dir()
+    _build(sources, store)
     assert not copy.exists()
 
 

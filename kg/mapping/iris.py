@@ -145,8 +145,13 @@ class Minter:
         return self._iri(f"{DUMPS}{quote(file_name, safe='-._~')}")
 
     def staging_graph(self, stamp: str, graph: NamedNode) -> NamedNode:
-        """Where a build into a remote store uploads `graph` before switching it in."""
-        return self._iri(f"{STAGING_GRAPHS}{stamp}/{graph.value.rsplit('/', 1)[-1]}")
+        """Where a build into a remote store uploads `graph` before switching it in: its path
+        under `graph/` kept whole, so that `graph/terms/arxiv` and the graph of a profile file
+        named `arxiv.txt` stage apart."""
+        ours = self.base + GRAPHS
+        rest = graph.value[len(ours):] if graph.value.startswith(ours) else \
+            f"other/{_digest(graph.value, 16)}"
+        return self._iri(f"{STAGING_GRAPHS}{stamp}/{rest}")
 
     def dataset(self) -> NamedNode:
         """This graph as a VoID dataset: what every linkset links from."""

@@ -48,6 +48,9 @@ class ServeConfig:
     dumps_dir: Path | None = None
     #: a remote SPARQL store: /sparql and /update are forwarded to it (then `store` is it too)
     remote: RemoteStore | None = None
+    #: the figures `kg build` counted, for a built store served without updates: counting
+    #: again takes a minute at 10,000 profiles, and the first visitor of / would wait for it
+    counts: dict[str, int] | None = None
 
 
 def create_app(config: ServeConfig) -> Flask:

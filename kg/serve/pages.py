@@ -98,7 +98,7 @@ def home() -> str:
     def summary() -> dict[str, Any]:
         reader = Reader(config.store, base, config.union)
         people = reader.profiles() if config.base else []
-        return {"stats": graph_stats(config.store, base),
+        return {"stats": config.counts or graph_stats(config.store, base),
                 "profiles": [(_local(r["person"].value, base), r["name"].value if r["name"]
                               else r["person"].value) for r in people]}
 

@@ -11,6 +11,7 @@ import os
 import socket
 import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +23,9 @@ from kg.errors import KgError
 from kg.serve.app import ServeConfig, create_app
 from kg.serve.pool import QueryPool
 from kg.serve.source import Source
-from kg.store.local import frozen_copy, read_info
+from kg.store.local import read_info
 from kg.store.remote import RemoteStore
+from kg.store.swap import frozen_copy
 
 #: what a quad costs in a pyoxigraph in-memory store with its indexes (measured: ~320 B)
 BYTES_PER_QUAD_IN_MEMORY = 350
@@ -70,8 +72,14 @@ def serve_local(source: Source, listen: Listen, say: Say) -> None:
     """
     check(listen)
     if source.kind == "store" and _on_disk(source.path, listen, say):
-        with frozen_copy(source.path) as frozen:
-            _serve_from_disk(Source("disk", frozen), listen, say)
+        with ExitStack() as stack:
+            try:
+                path = stack.enter_context(frozen_copy(source.path))
+            except OSError as e:
+                say(f"cannot copy the store beside it ({e.strerror or e}): serving it in "
+                    "place, so a rebuild meanwhile may fail queries until the server restarts")
+                path = source.path
+            _serve_from_disk(Source("disk", path), listen, say)
         return
     base = source.base()
     graph = source.load()
@@ -84,7 +92,7 @@ def serve_local(source: Source, listen: Listen, say: Say) -> None:
         pool = QueryPool(Source("snapshot", snapshot), size=listen.workers,
                          timeout=listen.timeout, max_queued=listen.max_queued).start()
         config = _config(listen, store=graph, base=base, union=source.kind == "store",
-                         pool=pool)
+                         pool=pool, counts=_counts(source, listen))
         try:
             _listen(create_app(config), listen, say)
         finally:
@@ -94,10 +102,10 @@ def serve_local(source: Source, listen: Listen, say: Say) -> None:
 def _on_disk(build: Path, listen: Listen, say: Say) -> bool:
     """Whether to serve `build` from disk: asked for, or on "auto" when a copy per worker and
     one for the pages would take more than half the memory available now."""
+    quads = read_info(build).counts.get("quads", 0)  # also: "no store here" comes first
     if listen.mode != "auto":
         on_disk = listen.mode == "disk"
     else:
-        quads = read_info(build).counts.get("quads", 0)
         needed = quads * BYTES_PER_QUAD_IN_MEMORY * (listen.workers + 1)
         available = _available_memory()
         on_disk = available is not None and needed > available // 2
@@ -115,11 +123,19 @@ def _serve_from_disk(source: Source, listen: Listen, say: Say) -> None:
     say(f"opening the store read-only in {listen.workers} query worker(s)…")
     pool = QueryPool(source, size=listen.workers, timeout=listen.timeout,
                      max_queued=listen.max_queued).start()
-    config = _config(listen, store=source.load(), base=source.base(), union=True, pool=pool)
+    config = _config(listen, store=source.load(), base=source.base(), union=True, pool=pool,
+                     counts=_counts(source, listen))
     try:
         _listen(create_app(config), listen, say)
     finally:
         pool.close()
+
+
+def _counts(source: Source, listen: Listen) -> dict[str, int] | None:
+    """The build's own figures, while nothing can change the graph they describe."""
+    if source.kind in ("store", "disk") and not listen.allow_update:
+        return read_info(source.path).counts or None
+    return None
 
 
 def _size(size: int) -> str:

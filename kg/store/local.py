@@ -1,4 +1,4 @@
-"""Open a built store: read-only on disk, copied into memory, or frozen on disk for serving.
+"""Open a built store: read-only on disk, or copied into memory for serving.
 
 A built store is a folder holding `oxigraph/` (the RocksDB store) and `build.json` (the base
 IRI, as-of date and source hashes of the build). `--store DIR` names a symlink that `kg build`
@@ -8,11 +8,7 @@ swaps atomically, so whoever opens it gets one complete build.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -73,27 +69,3 @@ def load_in_memory(store_dir: Path) -> tuple[Store, StoreInfo]:
         memory.bulk_load(path=dump, format=RdfFormat.N_QUADS)
     return memory, info
 
-
-@contextmanager
-def frozen_copy(build_dir: Path) -> Iterator[Path]:
-    """A private copy of a build for a server that reads it from disk, removed afterwards.
-
-    A rebuild swaps the store and removes the build it replaced: files a server still reads
-    would go with it. The copy lies beside the build (RocksDB hard-links its files, so it
-    costs next to nothing) and is named `<build>.serve-<pid>`, which the next `kg build`
-    removes if this process was killed before it could.
-    """
-    copy = build_dir.with_name(f"{build_dir.name}.serve-{os.getpid()}")
-    shutil.rmtree(copy, ignore_errors=True)
-    try:
-        copy.mkdir()
-        Store.read_only(str(build_dir / DATABASE)).backup(str(copy / DATABASE))
-        shutil.copy2(build_dir / MANIFEST, copy / MANIFEST)
-    except OSError as e:
-        shutil.rmtree(copy, ignore_errors=True)
-        raise StoreError(f"{build_dir}: cannot make the server's copy of the store beside it "
-                         f"({e})") from e
-    try:
-        yield copy
-    finally:
-        shutil.rmtree(copy, ignore_errors=True)

@@ -1,8 +1,8 @@
 """Run SPARQL on a store the way every entry point (CLI, server, saved queries) must.
 
-Queries see the union of all profile graphs as their default graph, may use the common
-prefixes without declaring them, and resolve relative IRIs against the graph's base IRI (so
-`PREFIX kg: <ontology#>` works on any deployment).
+Queries see the union of all named graphs (profiles, term sets, links) as their default graph,
+may use the common prefixes without declaring them, and resolve relative IRIs against the
+graph's base IRI (so `PREFIX kg: <ontology#>` works on any deployment).
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 `--store DIR` is a symlink to a build folder beside it (`.DIR.build-<time>-<pid>`). Whoever
 writes a store — a build, a link run, an incremental rebuild — does so through `build_aside`,
-so a failed, refused or killed writer leaves the previous store and its readers untouched.
+so a failed, refused or killed writer leaves the previous store and its readers untouched. A
+server that reads a build from disk does so from a `frozen_copy` of it, which a swap leaves
+alone.
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pyoxigraph import Store
+
 from kg.errors import StoreError
+from kg.store.local import DATABASE, MANIFEST
+
+#: in a server's copy of a build: locked while the server lives (see `frozen_copy`)
+SERVING_LOCK = ".serving"
 
 
 @contextmanager
@@ -69,12 +77,51 @@ def current_build(store_dir: Path) -> Path | None:
 
 def _remove_stale_builds(store_dir: Path) -> None:
     """Remove folders left by killed writers (their process is gone), never the current one,
-    and the copies of killed servers (`<build>.serve-<pid>`, see `local.frozen_copy`)."""
+    and the copies of killed servers (nobody holds their lock)."""
     current = current_build(store_dir)
     for folder in store_dir.parent.glob(f".{store_dir.name}.build-*"):
+        if ".serve-" in folder.name:
+            if not _in_use(folder):
+                shutil.rmtree(folder, ignore_errors=True)
+            continue
         pid = folder.name.rsplit("-", 1)[-1]
         if folder.resolve() != current and pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def frozen_copy(build_dir: Path) -> Iterator[Path]:
+    """A private copy of a build for a server that reads it from disk, removed afterwards.
+
+    A rebuild swaps the store and removes the build it replaced, files a server still reads
+    included. The copy lies beside the build (RocksDB hard-links its files: it costs next to
+    nothing) as `<build>.serve-<pid>`; the server holds a lock in it while it lives, so the
+    next build removes the copy of a killed server and never that of a live one.
+
+    Raises OSError when the folder beside the build is not writable.
+    """
+    copy = build_dir.with_name(f"{build_dir.name}.serve-{os.getpid()}")
+    shutil.rmtree(copy, ignore_errors=True)
+    try:
+        copy.mkdir()
+        with open(copy / SERVING_LOCK, "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            Store.read_only(str(build_dir / DATABASE)).backup(str(copy / DATABASE))
+            shutil.copy2(build_dir / MANIFEST, copy / MANIFEST)
+            yield copy
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+def _in_use(copy: Path) -> bool:
+    try:
+        with open(copy / SERVING_LOCK, "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:  # no lock file: a copy cut short while it was being made
+        return False
+    return False
 
 
 def _alive(pid: int) -> bool:
