@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat
 
 from conftest import AS_OF, BASE, DATA, SEED, ask, select, value
 from kg.errors import KgError, ProfileError, StoreError
@@ -275,3 +276,26 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+@pytest.mark.slow
+def test_the_parallel_build_gives_the_serial_build_byte_for_byte(tmp_path: Path, monkeypatch):
+    """Workers map chunks of profiles; the loader reads them through a series of pipes (one
+    bulk_load call per LOAD_BATCH_BYTES, here a few chunks each)."""
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    for i in range(10):
+        (profiles / f"p{i}.txt").write_bytes(SEED.read_bytes())
+    (profiles / "second.txt").write_bytes(SECOND.read_bytes())
+    sources = sorted(profiles.glob("*.txt"))
+    # (kg.store.build, the module: the package exports a function of that name)
+    monkeypatch.setattr(importlib.import_module("kg.store.build"), "LOAD_BATCH_BYTES", 300_000)
+    dumps = []
+    for workers, name in ((0, "serial"), (2, "parallel")):
+        store_dir = tmp_path / name
+        report = build(sources, store_dir, base=BASE, as_of=AS_OF, validate=False,
+                       workers=workers)
+        assert report.counts["profiles"] == 11
+        dumps.append(open_read_only(store_dir)[0].dump(format=RdfFormat.N_QUADS))
+    assert dumps[0] == dumps[1]
+    assert len(dumps[1]) > 5 * 300_000  # so the parallel build made several load calls
