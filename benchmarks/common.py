@@ -286,10 +286,22 @@ class Client:
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT}
         started = time.perf_counter()
         try:
+            reused = self.conn is not None
             if self.conn is None:
                 self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-            self.conn.request("POST", self.path, body=body, headers=headers)
-            response = self.conn.getresponse()
+            try:
+                self.conn.request("POST", self.path, body=body, headers=headers)
+                response = self.conn.getresponse()
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                if not reused:
+                    raise
+                # the server closed the kept-alive connection meanwhile (after a timeout, say):
+                # what any HTTP client does, once: a fresh connection, the clock restarted
+                self.close()
+                started = time.perf_counter()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+                self.conn.request("POST", self.path, body=body, headers=headers)
+                response = self.conn.getresponse()
             data = response.read()
             seconds = time.perf_counter() - started
             if response.will_close:
