@@ -25,12 +25,17 @@ def _build(sources: Path, store: Path) -> None:
                     "--as-of", AS_OF.isoformat()], check=True, capture_output=True)
 
 
-def test_disk_mode_serves_a_frozen_copy_that_outlives_a_rebuild(tmp_path: Path):
-    sources = tmp_path / "profiles"
+def _seed_store(tmp_path: Path) -> tuple[Path, Path]:
+    """A folder holding the seed profile, and a store built from it."""
+    sources, store = tmp_path / "profiles", tmp_path / "store"
     sources.mkdir()
     shutil.copy(SEED, sources)
-    store = tmp_path / "store"
     _build(sources, store)
+    return sources, store
+
+
+def test_disk_mode_serves_a_frozen_copy_that_outlives_a_rebuild(tmp_path: Path):
+    sources, store = _seed_store(tmp_path)
     first = store.resolve()
     server = Server("--store", str(store), "--mode", "disk", "--workers", "1", "--timeout", "1")
     try:
@@ -58,11 +63,7 @@ def test_disk_mode_serves_a_frozen_copy_that_outlives_a_rebuild(tmp_path: Path):
 
 
 def test_the_next_build_removes_the_copy_of_a_killed_server(tmp_path: Path):
-    sources = tmp_path / "profiles"
-    sources.mkdir()
-    shutil.copy(SEED, sources)
-    store = tmp_path / "store"
-    _build(sources, store)
+    sources, store = _seed_store(tmp_path)
     first = store.resolve()
     server = Server("--store", str(store), "--mode", "disk", "--workers", "1")
     copy = first.with_name(f"{first.name}.serve-{server.process.pid}")
