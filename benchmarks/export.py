@@ -20,7 +20,6 @@ The N-Quads of both must be the same bytes.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import sys
@@ -43,6 +42,8 @@ from common import (  # noqa: E402
     warn_if_busy,
     write_result,
 )
+
+from kg.store.files import sha256_of  # noqa: E402
 
 RATIO_GOAL = 0.5
 
@@ -138,19 +139,12 @@ def measure(profiles: int, args) -> dict:  # type: ignore[no-untyped-def]
                 run = timed_run([str(OXIGRAPH), "dump", "--location", str(store / "oxigraph"),
                                  "--file", str(target)])
                 record["oxigraph_dump_seconds"][fmt].append(run.seconds)
-        record["nquads_identical"] = _sha(scratch / "scholarkg.nq") == _sha(scratch /
+        record["nquads_identical"] = sha256_of(scratch / "scholarkg.nq") == sha256_of(scratch /
                                                                              "oxigraph.nq")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return record
 
-
-def _sha(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ once. Memory holds the list of subjects, never the triples.
 from __future__ import annotations
 
 import gzip
-import hashlib
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from pyoxigraph import BlankNode, NamedNode, QuerySolutions, RdfFormat, Store, Triple, serialize
 
 from kg.mapping.vocab import prefixes
+from kg.store.files import sha256_of
 from kg.store.query import run_query
 
 DUMP_NAME = "scholarkg"
@@ -101,12 +101,5 @@ def write_dump(store: Store, base: str, fmt: str, out_dir: Path, compress: bool)
                 serialize(merged_triples(store, base), output, rdf_format,
                           prefixes=prefixes(base))
     partial.replace(path)
-    return DumpFile(path, fmt, media_type, path.stat().st_size, _sha256(path), compress)
+    return DumpFile(path, fmt, media_type, path.stat().st_size, sha256_of(path), compress)
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -36,6 +36,7 @@ from kg.mapping import Mapper
 from kg.mapping.iris import TERM_GRAPHS
 from kg.mapping.topics import TABLE as TOPIC_TABLE
 from kg.parse import Profile, parse_profile
+from kg.store.files import sha256_of
 from kg.store.graphs import kept_graphs
 from kg.store.local import DATABASE, MANIFEST
 from kg.store.query import run_query
@@ -408,6 +409,3 @@ def _write_manifest(aside: Path, settings: dict, sources: dict[str, str], counts
     }
     (aside / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,8 +1,9 @@
-"""Load an RDF file (a dump, or any dataset) into an in-memory store."""
+"""Files of RDF: load one (a dump, or any dataset) into an in-memory store; hash one."""
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store, parse
@@ -43,3 +44,12 @@ def load_snapshot(path: Path) -> Store:
     store = Store()
     store.bulk_extend(parse(path=str(path), format=RdfFormat.N_QUADS, rename_blank_nodes=False))
     return store
+
+
+def sha256_of(path: Path) -> str:
+    """The file's SHA-256, read a block at a time (dumps run to gigabytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -25,9 +25,9 @@ from kg.store.build import (
     Progress,
     check_profiles,
     profile_quads,
-    sha256_of,
     write_term_sets,
 )
+from kg.store.files import sha256_of
 from kg.store.remote import MANIFEST_GRAPH, MANIFEST_PREDICATE, RemoteStore
 from kg.store.stats import graph_stats
 from kg.store.validate import validate_store
