@@ -103,8 +103,8 @@ class _Group(click.Group):
             terminated.append(signum)
             sys.exit(0 if ctx.invoked_subcommand == "serve" else 143)
 
-        previous = None
-        if threading.current_thread() is threading.main_thread():
+        installed = threading.current_thread() is threading.main_thread()
+        if installed:
             previous = signal.signal(signal.SIGTERM, stop)
         try:
             return super().invoke(ctx)
@@ -123,8 +123,8 @@ class _Group(click.Group):
                       "changed", markup=False)
             sys.exit(1)
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
+            if installed:  # `previous` may be None: a handler not set from Python
+                signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

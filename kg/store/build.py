@@ -6,10 +6,10 @@ come from profiles (links), validates, and swaps the new folder in (`kg.store.sw
 
 Parsing and mapping (key phrases above all) cost far more than loading. On a machine with
 several cores and enough profile text, worker processes parse and map chunks of profiles and
-send back N-Quads, which the main process streams, in the order of the files, through a pipe
-into one run of pyoxigraph's bulk loader. The store holds the same quads either way, so its
-dumps are the same bytes. At most a few chunks are in flight: memory does not grow with the
-number of profiles.
+send back N-Quads, which the main process streams, in the order of the files, through pipes
+into pyoxigraph's bulk loader (a new call every `LOAD_BATCH_BYTES`, which bounds its memory).
+The store holds the same quads either way, so its dumps are the same bytes. At most a few
+chunks are in flight: memory does not grow with the number of profiles.
 """
 
 from __future__ import annotations
@@ -163,6 +163,9 @@ def _load(store_dir: Path, previous: Path | None, plan: _Plan, valid: list[str],
     return counts
 
 
+_REFERRED_TOPICS = "SELECT DISTINCT ?t { ?x schema:about|schema:knowsAbout ?t }"
+
+
 def write_term_sets(store: Store, mapper: Mapper) -> None:
     """(Re)write the graphs of the term sets, for the topics the profile graphs refer to.
 
@@ -175,8 +178,6 @@ def write_term_sets(store: Store, mapper: Mapper) -> None:
         store.remove_graph(graph)
     store.bulk_extend(mapper.term_quads(topics))
 
-
-_REFERRED_TOPICS = "SELECT DISTINCT ?t { ?x schema:about|schema:knowsAbout ?t }"
 
 
 def mapping_fingerprint() -> str:
