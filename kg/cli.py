@@ -392,16 +392,24 @@ def diff(old: Path, new: Path, show: int, as_json: bool) -> None:
 @click.option("--update-token", envvar="KG_UPDATE_TOKEN",
               help="Bearer token /update requires (env KG_UPDATE_TOKEN); without one /update "
                    "is only allowed on a loopback address.")
+@click.option("--allow-load-from", "load_from", multiple=True, metavar="PREFIX",
+              help="Let SPARQL LOAD fetch IRIs that start with PREFIX (repeatable; needs "
+                   "--allow-update). Without it every LOAD is refused.")
+@click.option("--public-host", "public_hosts", multiple=True, metavar="NAME",
+              help="A host name the server is reached by (repeatable). Requests naming any "
+                   "other host than these, loopback, --host and the base IRI's are refused "
+                   "(DNS rebinding).")
 def serve(store: str, sparql_paths: str, data: Path | None, host: str, port: int,
-          timeout: float, workers: int, mode: str,
-          max_queued: int, dumps: Path, allow_update: bool, update_token: str | None) -> None:
+          timeout: float, workers: int, mode: str, max_queued: int, dumps: Path,
+          allow_update: bool, update_token: str | None, load_from: tuple[str, ...],
+          public_hosts: tuple[str, ...]) -> None:
     """Serve the graph: SPARQL 1.1 Protocol at /sparql and a page for every entity."""
     from kg.serve.run import Listen, serve_local, serve_remote
     from kg.serve.source import Source
     from kg.store.remote import is_remote
 
     listen = Listen(host, port, timeout, workers, max_queued, dumps, allow_update, update_token,
-                    mode)
+                    mode, public_hosts, load_from)
     say = lambda message: err.print(message, markup=False)  # noqa: E731
     if mode != "auto" and (data is not None or is_remote(store)):
         raise KgError("--mode is for a built local store (--store DIR)")

@@ -11,10 +11,11 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from pyoxigraph import Store
 
 from kg.serve import assets, dumps, pages, queries, sparql
+from kg.serve.hosts import LOOPBACK_NAMES, host_name
 from kg.serve.pool import QueryPool
 from kg.store.remote import RemoteStore
 
@@ -51,6 +52,10 @@ class ServeConfig:
     #: the figures `kg build` counted, for a built store served without updates: counting
     #: again takes a minute at 10,000 profiles, and the first visitor of / would wait for it
     counts: dict[str, int] | None = None
+    #: the host names requests may name (`Host`), against DNS rebinding; None accepts any
+    hosts: frozenset[str] | None = LOOPBACK_NAMES
+    #: IRI prefixes a SPARQL `LOAD` may fetch from; empty refuses every LOAD
+    load_from: tuple[str, ...] = ()
 
 
 def create_app(config: ServeConfig) -> Flask:
@@ -63,6 +68,14 @@ def create_app(config: ServeConfig) -> Flask:
     app.register_blueprint(dumps.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(assets.bp)
+
+    @app.before_request
+    def _known_host() -> Response | None:
+        if config.hosts is None or host_name(request.headers.get("Host")) in config.hosts:
+            return None
+        return Response(f"this server does not answer as {request.headers.get('Host')!r}: "
+                        "start kg serve with --public-host NAME for each name it is reached "
+                        "by\n", status=400, mimetype="text/plain")
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

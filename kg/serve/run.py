@@ -6,7 +6,6 @@ must happen, in order, between a store on disk (or a SPARQL server) and a listen
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import socket
 import tempfile
@@ -21,6 +20,7 @@ from pyoxigraph import RdfFormat
 
 from kg.errors import KgError
 from kg.serve.app import ServeConfig, create_app
+from kg.serve.hosts import is_loopback, trusted_hosts
 from kg.serve.pool import QueryPool
 from kg.serve.source import Source
 from kg.store.local import read_info
@@ -47,13 +47,19 @@ class Listen:
     update_token: str | None
     #: "memory" (a copy of the graph per worker), "disk" (read where it lies) or "auto"
     mode: str = "auto"
+    #: names the server is reached by besides loopback and `host` (`Host` is checked)
+    public_hosts: tuple[str, ...] = ()
+    #: IRI prefixes SPARQL `LOAD` may fetch from (none: LOAD is refused)
+    load_from: tuple[str, ...] = ()
 
 
 def check(listen: Listen) -> None:
     """Refuse, before loading anything, what must not start. Raises KgError."""
     if listen.update_token and not listen.allow_update:
         raise KgError("--update-token needs --allow-update")
-    if listen.allow_update and not listen.update_token and not _is_loopback(listen.host):
+    if listen.load_from and not listen.allow_update:
+        raise KgError("--allow-load-from needs --allow-update")
+    if listen.allow_update and not listen.update_token and not is_loopback(listen.host):
         raise KgError(f"refusing to open /update on {listen.host} without --update-token: "
                       "anyone who can reach it could change the graph")
     try:
@@ -165,9 +171,12 @@ def serve_remote(remote: RemoteStore, listen: Listen, say: Say) -> None:
 
 
 def _config(listen: Listen, **what: object) -> ServeConfig:
+    base = what.get("base")
     return ServeConfig(timeout=listen.timeout, allow_update=listen.allow_update,
                        update_token=listen.update_token, dumps_dir=listen.dumps,
-                       **what)  # type: ignore[arg-type]
+                       hosts=trusted_hosts(listen.host, listen.public_hosts,
+                                           base if isinstance(base, str) else None),
+                       load_from=listen.load_from, **what)  # type: ignore[arg-type]
 
 
 def _listen(app: Flask, listen: Listen, say: Say) -> None:
@@ -178,10 +187,3 @@ def _listen(app: Flask, listen: Listen, say: Say) -> None:
                    threads=listen.workers + listen.max_queued + 2, ident="kg", _quiet=True)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -1,11 +1,9 @@
-"""What the endpoint must know of a request's SPARQL text before the engine parses it.
+"""Applying the protocol's `using-graph-uri` / `using-named-graph-uri` parameters to an update.
 
-Two things need it: refusing federated queries (`SERVICE` would make the server fetch any URL
-a visitor names), and applying the protocol's `using-graph-uri` / `using-named-graph-uri`
-parameters to an update (pyoxigraph's `Store.update` takes no dataset, so they become USING
-clauses before the top-level WHERE of every DELETE/INSERT operation). The scanner only tells
-keywords from strings, IRIs, comments, variables and prefixed names, and counts braces;
-pyoxigraph still parses the text, so a malformed request is refused by the real parser.
+pyoxigraph's `Store.update` takes no dataset, so they become USING clauses before the top-level
+WHERE of every DELETE/INSERT operation. The scanner only tells keywords from strings, IRIs,
+comments, variables and prefixed names, and counts braces; pyoxigraph still parses the text, so
+a malformed request is refused by the real parser.
 """
 
 from __future__ import annotations
@@ -17,7 +15,9 @@ from pyoxigraph import NamedNode
 _TOKEN = re.compile(
     r'(?P<skip>#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>)'
-    r"|(?P<var>[?$]\w+)|(?P<pname>[A-Za-z][\w.-]*:[\w.-]*)"
+    r"|(?P<var>[?$]\w+)"
+    # a prefixed name, with the escapes (ex:a\#) and percent-encodings its local part may hold
+    r"|(?P<pname>(?:[A-Za-z][\w.-]*)?:(?:[\w.:-]|\\[_~.!$&'()*+,;=/?#@%-]|%[0-9A-Fa-f]{2})*)"
     r"|(?P<open>\{)|(?P<close>\})|(?P<word>[A-Za-z]+)",
     re.DOTALL,
 )
@@ -25,11 +25,6 @@ _TOKEN = re.compile(
 
 class UsingConflict(ValueError):
     """The update has its own USING or WITH clause and the request gave dataset parameters."""
-
-
-def uses_service(text: str) -> bool:
-    """Whether the query or update holds a SERVICE clause (at any depth)."""
-    return any(m["word"] and m["word"].upper() == "SERVICE" for m in _TOKEN.finditer(text))
 
 
 def add_using(update: str, default: list[str], named: list[str]) -> str:

@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from kg.errors import StoreError, StoreRefused, StoreTimeout
 from kg.mapping.vocab import prefixes
 from kg.serve.description import SD_PREFIXES, service_description
+from kg.serve.fetches import Refused, check_query, check_update
 from kg.serve.negotiation import GRAPHS, RESULTS, choose
 from kg.serve.pool import (
     BadRequest,
@@ -28,7 +29,7 @@ from kg.serve.pool import (
     execute_query,
     execute_update,
 )
-from kg.serve.scanner import UsingConflict, add_using, uses_service
+from kg.serve.scanner import UsingConflict, add_using
 from kg.store.files import load_snapshot
 from kg.store.query import header
 from kg.store.remote import RemoteStore
@@ -42,8 +43,6 @@ FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 RETRY_AFTER_SECONDS = "2"
-SERVICE_REFUSED = ("federated queries (SERVICE) are disabled on this endpoint: it does not "
-                   "fetch other URLs on a visitor's behalf")
 
 
 class ProtocolError(Exception):
@@ -119,8 +118,10 @@ def endpoint() -> Response:
         if request.method == "GET" and not params:
             return _description()
         return _text(400, "missing 'query' parameter")
-    if uses_service(query):
-        return _text(400, SERVICE_REFUSED)
+    try:
+        check_query(query)
+    except Refused as e:
+        return _text(e.status, str(e))
     fmt = params.get("format")
     results = choose(request.accept_mimetypes, RESULTS, fmt)
     graphs = choose(request.accept_mimetypes, GRAPHS, fmt)
@@ -258,9 +259,12 @@ def update() -> Response:
         return _text(e.status, str(e))
     except (UsingConflict, ValueError) as e:
         return _text(400, str(e))
-    if uses_service(text):
-        return _text(400, SERVICE_REFUSED)
     job = UpdateJob(text, config.base or request.base_url, config.base is not None)
+    try:
+        check_update(text, config.load_from, job.base,
+                     prefixes(job.base) if job.graph_prefixes else None)
+    except Refused as e:
+        return _text(e.status, str(e))
     if config.remote is not None:
         try:
             config.remote.update(_head(job) + job.text)
