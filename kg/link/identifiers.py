@@ -20,6 +20,10 @@ _ORCID = re.compile(r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])")
 _DOI = re.compile(r"(10\.\d{4,9}/\S+)")
 _QID = re.compile(r"(Q\d+)$")
 _OPENALEX_ID = re.compile(r"([AW]\d+)$", re.IGNORECASE)
+#: a new-style arXiv id (YYMM.NNNNN) in an arXiv DOI, URL or dblp CoRR key (abs-YYMM-NNNNN)
+_ARXIV = re.compile(r"(?:arxiv[./:]|arxiv\.org/abs/|corr/abs-)(\d{4})[.-](\d{4,5})",
+                    re.IGNORECASE)
+ARXIV_DOI = DOI + "10.48550/arxiv."
 
 
 def orcid_iri(value: str) -> str | None:
@@ -62,6 +66,18 @@ def wikidata_iri(value: str) -> str | None:
     """A Wikidata item from its Q-id or its IRI (`https://` spellings included)."""
     match = _QID.search(value.strip())
     return f"{WIKIDATA}{match.group(1)}" if match else None
+
+
+def arxiv_id(value: str) -> str | None:
+    """`2111.12082` from an arXiv DOI (`10.48550/arXiv.2111.12082`), an arXiv URL or a dblp
+    CoRR record (`…/journals/corr/abs-2111-12082`); None for anything else."""
+    match = _ARXIV.search(value.strip())
+    return f"{match.group(1)}.{match.group(2)}" if match else None
+
+
+def is_publisher_doi(iri: str) -> bool:
+    """A DOI that is not arXiv's: two different ones name two different publications."""
+    return iri.startswith(DOI) and not iri.startswith(ARXIV_DOI)
 
 
 def scheme(iri: str) -> str | None:

@@ -9,21 +9,26 @@ from collections import defaultdict
 from pyoxigraph import NamedNode, QuerySolutions, Store
 
 from kg.link.model import LocalGraph, LocalPaper, LocalPerson
-from kg.mapping.iris import LINK_GRAPHS
+from kg.mapping.iris import LINK_GRAPHS, title_key
 from kg.store.query import run_query
 
 _PAPERS = """
-SELECT ?paper (MIN(?t) AS ?title) (MIN(?d) AS ?date) (MAX(?inf) AS ?inferred) {
+SELECT ?paper (MIN(?t) AS ?title) (MIN(?d) AS ?date) (MAX(?inf) AS ?inferred)
+       (MIN(?a) AS ?abstract) {
   ?paper a schema:ScholarlyArticle ; schema:name ?t ; schema:datePublished ?d .
   OPTIONAL { ?paper kg:yearInferred ?i BIND(IF(?i, 1, 0) AS ?inf) }
+  OPTIONAL { ?paper schema:abstract ?a }
 } GROUP BY ?paper"""
 
+# an authorship names its person with kg:person or schema:item; one without a position is
+# a profile's owner that "et al." cut from the list: listed last
 _AUTHORS = """
 SELECT DISTINCT ?paper ?position ?person ?name {
   ?paper a schema:ScholarlyArticle ; kg:authorship ?role .
-  ?role schema:position ?position ; kg:person ?person .
+  ?role kg:person|schema:item ?person .
+  OPTIONAL { ?role schema:position ?position }
   ?person schema:name ?name .
-} ORDER BY ?paper ?position ?person ?name"""
+} ORDER BY ?paper (!BOUND(?position)) ?position ?person ?name"""
 
 _OWNERS = """
 SELECT DISTINCT ?paper ?person ?name {
@@ -51,10 +56,14 @@ def read_local(store: Store, base: str, current: NamedNode | None = None) -> Loc
     papers = {}
     for row in _rows(store, base, _PAPERS):
         iri = row["paper"].value
+        date, abstract = row["date"].value, row["abstract"]
+        inferred = row["inferred"] is not None and row["inferred"].value == "1"
+        month = date[5:7]
         papers[iri] = LocalPaper(
-            iri=iri, title=row["title"].value, year=int(row["date"].value[:4]),
-            year_inferred=row["inferred"] is not None and row["inferred"].value == "1",
-            authors=tuple(authors[iri].items()))
+            iri=iri, title=row["title"].value, year=int(date[:4]), year_inferred=inferred,
+            authors=tuple(authors[iri].items()),
+            month=int(month) if month.isdigit() and not inferred else None,
+            abstract=abstract.value if abstract is not None else None)
     names: dict[str, set[str]] = defaultdict(set)
     works: dict[str, set[str]] = defaultdict(set)
     for paper in papers.values():
@@ -68,6 +77,20 @@ def read_local(store: Store, base: str, current: NamedNode | None = None) -> Loc
         persons[iri] = LocalPerson(iri, tuple(sorted(names[iri])), frozenset(own),
                                    frozenset(coauthors))
     return LocalGraph(papers, persons, _known(store, base, current))
+
+
+def paper_key(title: str, year: int) -> str:
+    """`paper/<first five title words>-<year>`: how a person reads one of our papers, the
+    same whatever scheme mints its IRI (the gold set and the tests name papers this way)."""
+    words = title_key(title).split()[:5]
+    return "paper/" + "-".join([*words, str(year)])
+
+
+def local_names(local: LocalGraph, base: str) -> dict[str, str]:
+    """Our IRI → how people name it: `paper_key` for papers, the IRI's path for persons."""
+    names = {iri: paper_key(p.title, p.year) for iri, p in local.papers.items()}
+    names.update({iri: iri.removeprefix(base) for iri in local.persons})
+    return names
 
 
 def _known(store: Store, base: str, current: NamedNode | None) -> dict[str, frozenset[str]]:

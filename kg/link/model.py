@@ -21,13 +21,20 @@ class RefAuthor:
 
 @dataclass(frozen=True, slots=True)
 class RefWork:
-    """A work of a reference source. `ids` are IRIs of other identifiers (DOI, Wikidata…)."""
+    """A work of a reference source. `ids` are IRIs of other identifiers (DOI, Wikidata…).
+
+    `preprint` is True when the source says the record is a preprint (an arXiv DOI, a dblp
+    CoRR record): a preprint comes before its publication, so the year may differ the other
+    way. `abstract` is None when the source has none.
+    """
 
     iri: str
     title: str
     year: int | None
     authors: tuple[RefAuthor, ...] = ()
     ids: frozenset[str] = frozenset()
+    preprint: bool = False
+    abstract: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +70,8 @@ class LocalPaper:
     year: int
     year_inferred: bool
     authors: tuple[tuple[str, str], ...]
+    month: int | None = None  # of the date the profile gives (an arXiv date, usually)
+    abstract: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +126,8 @@ class Candidate:
     score: float
     evidence: tuple[str, ...]
     vetoed: str | None = None  # why the pair can never be linked (conflicting identifier)
+    #: why the pair is at most skos:closeMatch (another version, an extension…), or None
+    related_only: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +151,9 @@ def decide(kind: str, local: str, candidates: list[Candidate], limits: Threshold
     """The outcome for `local` given its scored candidates (best first after sorting).
 
     Two candidates at or above the lower threshold within `margin` of each other cannot be
-    told apart: no link. `conflict` (when given) also makes the choice ambiguous.
+    told apart: no link. `conflict` (when given) also makes the choice ambiguous. A candidate
+    that is only related (`related_only`: another version, an extension) never gets owl:sameAs,
+    whatever its score.
     """
     ranked = sorted(candidates, key=lambda c: (c.vetoed is not None, -c.score, c.external))
     usable = [c for c in ranked if c.vetoed is None]
@@ -149,6 +162,8 @@ def decide(kind: str, local: str, candidates: list[Candidate], limits: Threshold
                         ranked[0].vetoed or "" if ranked else "")
     best = usable[0]
     outcome = limits.outcome(best.score)
+    if outcome is Outcome.SAME_AS and best.related_only:
+        outcome = Outcome.CLOSE_MATCH
     if outcome is Outcome.BELOW:
         return Decision(kind, local, outcome, best, tuple(ranked))
     if conflict:

@@ -8,8 +8,10 @@ pair gets
             + 0.05 for a shared co-author (+0.05 for a second) + 0.50 for an agreeing identifier
 
 capped at 1. A shared paper counts fully when the paper link is owl:sameAs, half when it is
-skos:closeMatch. So a name alone, even with co-authors in common, stays below 0.75: Yang Liu,
-Wei Peng or Jie Zhang are never linked on their name. An identifier of the same register that
+skos:closeMatch, not at all when the work is only another version of ours (an extension: its
+authors may differ, and its record's ORCID iDs are not ours to take). So a name alone, even with
+co-authors in common, stays below 0.75: Yang Liu, Wei Peng or Jie Zhang are never linked on
+their name. An identifier of the same register that
 differs from one another source linked (two ORCID iDs) rules the pair out. When our one name
 shares papers with two persons of the source, the name stands for two people in our graph:
 no link, reported as ambiguous.
@@ -99,8 +101,8 @@ def match_persons(local: LocalGraph, reference: Reference, paper_decisions: list
     """One decision per person of ours with at least one candidate."""
     shared: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
     for decision in paper_decisions:
-        if not decision.linked or decision.best is None:
-            continue
+        if not decision.linked or decision.best is None or decision.best.related_only:
+            continue  # another version (an extension) is no evidence: its authors may differ
         work = reference.works[decision.best.external]
         weight = PAPER_WEIGHT[decision.outcome]
         for person, name in local.papers[decision.local].authors:

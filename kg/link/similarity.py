@@ -41,6 +41,15 @@ def keyed_title_similarity(a: str, b: str) -> float:
     return round(max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)) / 100, 3)
 
 
+def text_similarity(a: str, b: str) -> float:
+    """How alike two abstracts are: rapidfuzz's token-sort ratio of their normalised words
+    (the same paper's abstract, lightly edited, scores near 1; another paper's near 0.5)."""
+    ka, kb = title_key(a), title_key(b)
+    if not ka or not kb:
+        return 0.0
+    return round(fuzz.token_sort_ratio(ka, kb) / 100, 3)
+
+
 def title_tokens(key: str) -> set[str]:
     """The words of a title key that are worth blocking on (not short function words)."""
     return {t for t in key.split() if len(t) > 3 or t.isdigit()}

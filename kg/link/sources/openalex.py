@@ -4,6 +4,10 @@ A snapshot holds hundreds of millions of records, so reading is blocking: a work
 when its title shares enough words with one of our titles, an author only when one of its names
 is one of ours (it is then a name candidate) or a kept work lists it. A work's authorships
 carry each author's id, name and ORCID, so author files are optional.
+
+Real records are partial: `publication_date` is often a placeholder (`2023-01-01`), so only
+`publication_year` is read; an authorship may have no author id; an author record holds no
+Wikidata id; one person may have two author ids, each with its own ORCID iD.
 """
 
 from __future__ import annotations
@@ -15,7 +19,13 @@ from typing import Any
 
 from kg.errors import KgError, Problem
 from kg.link.backends import Progress, open_dump
-from kg.link.identifiers import doi_iri, openalex_iri, orcid_iri, wikidata_iri
+from kg.link.identifiers import (
+    doi_iri,
+    is_publisher_doi,
+    openalex_iri,
+    orcid_iri,
+    wikidata_iri,
+)
 from kg.link.model import LocalGraph, RefAuthor, Reference, RefPerson, RefWork
 from kg.link.papers import TitleBlocks
 from kg.link.similarity import name_key
@@ -74,10 +84,25 @@ def _work(record: dict[str, Any], path: Path, number: int) -> RefWork:
         name = author.get("display_name") or authorship.get("raw_author_name")
         if isinstance(name, str) and name.strip():
             authors.append(RefAuthor(name, openalex_iri(author.get("id") or "")))
-    ids = {doi_iri(record.get("doi") or ""), doi_iri((record.get("ids") or {}).get("doi") or "")}
+    found = {doi_iri(record.get("doi") or ""), doi_iri((record.get("ids") or {}).get("doi") or "")}
+    ids = frozenset(i for i in found if i)
+    # a record typed "preprint" may carry its journal's DOI: only an arXiv DOI, or no DOI of a
+    # publisher at all, makes it a preprint
+    preprint = any(not is_publisher_doi(i) for i in ids) or (
+        record.get("type") == "preprint" and not any(is_publisher_doi(i) for i in ids))
     return RefWork(openalex_iri(record["id"]) or record["id"], title,
-                   year if isinstance(year, int) else None, tuple(authors),
-                   frozenset(i for i in ids if i))
+                   year if isinstance(year, int) else None, tuple(authors), ids, preprint,
+                   _abstract(record.get("abstract_inverted_index")))
+
+
+def _abstract(index: object) -> str | None:
+    """The abstract OpenAlex ships as an inverted index (word → positions), read back."""
+    if not isinstance(index, dict) or not index:
+        return None
+    placed = sorted((position, word) for word, positions in index.items()
+                    if isinstance(positions, list) for position in positions
+                    if isinstance(position, int))
+    return " ".join(word for _, word in placed) or None
 
 
 def read_snapshot(paths: Iterable[Path], local: LocalGraph, progress: Progress) -> Reference:

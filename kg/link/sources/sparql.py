@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pyoxigraph import Literal, NamedNode
 
 from kg.link.backends import Progress, Row, Sparql
+from kg.link.identifiers import ARXIV_DOI, arxiv_id
 from kg.link.model import LocalGraph, RefAuthor, Reference, RefPerson, RefWork
 
 #: (variable name, term) → identifier IRI, or None to ignore it
@@ -84,7 +85,8 @@ def retrieve(sparql: Sparql, q: Queries, local: LocalGraph, progress: Progress) 
     for iri, (title, year, ids) in works.items():
         listed = sorted(authors.get(iri, {}))
         reference.works[iri] = RefWork(
-            iri, title, year, tuple(_dedupe(RefAuthor(n, p or None) for _, n, p in listed)), ids)
+            iri, title, year, tuple(_dedupe(RefAuthor(n, p or None) for _, n, p in listed)), ids,
+            preprint=_preprint(iri, ids))
     people = sorted(set(named) | {p for a in authors.values() for _, _, p in a if p})
     for person, (names_found, ids) in _people(sparql, q, people, progress).items():
         names_found = names_found or {n for a in authors.values() for _, n, p in a
@@ -154,6 +156,12 @@ def _ids(row: Row, id_of: IdOf) -> set[str]:
             if iri:
                 found.add(iri)
     return found
+
+
+def _preprint(iri: str, ids: frozenset[str]) -> bool:
+    """An arXiv record: a dblp CoRR key or an arXiv DOI (a preprint comes before its
+    publication, which matters for the years of `kg.link.papers`)."""
+    return arxiv_id(iri) is not None or any(i.startswith(ARXIV_DOI) for i in ids)
 
 
 def _dedupe(authors: Iterable[RefAuthor]) -> list[RefAuthor]:
