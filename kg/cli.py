@@ -289,8 +289,11 @@ def validate(store: str, sparql_paths: str) -> None:
 @click.option("--no-validate", is_flag=True,
               help="Write no SHACL report (pyshacl holds the whole graph in memory: for large "
                    "graphs).")
+@click.option("--sssom", is_flag=True,
+              help="Also write each link graph as an SSSOM mapping set, links-SOURCE.sssom.tsv "
+                   "and .ttl (needs scholarkg[sssom]).")
 def export(store: str, sparql_paths: str, out_dir: Path, formats: tuple[str, ...],
-           compress: bool, license_iri: str, no_validate: bool) -> None:
+           compress: bool, license_iri: str, no_validate: bool, sssom: bool) -> None:
     """Write dumps of the graph with their VoID/DCAT description and a SHACL report.
 
     N-Quads and TriG keep every named graph; Turtle, N-Triples and JSON-LD hold the merged
@@ -315,6 +318,13 @@ def export(store: str, sparql_paths: str, out_dir: Path, formats: tuple[str, ...
         table.add_row("(no SHACL report)", "--no-validate", "")
     else:
         table.add_row(report.report.name, "conforms" if report.conforms else "VIOLATIONS", "")
+    if sssom:
+        from kg.link.mappings import export_link_sets
+        from kg.store.local import open_read_only
+
+        db, info = open_read_only(Path(store))
+        for path in export_link_sets(db, info.base, out_dir):
+            table.add_row(path.name, f"{path.stat().st_size:,}", "")
     out.print(table)
     out.print(f"{report.seconds:.2f} seconds")
 

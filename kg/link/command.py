@@ -9,6 +9,7 @@ dblp and Wikidata are read from an RDF dump (`--dump`) or asked through their SP
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from kg.config import DEFAULT_STORE
 from kg.errors import KgError
 from kg.link.model import Outcome, Thresholds
 from kg.link.run import DEFAULT_LIMITS, Report, link_source
+from kg.store.local import open_read_only
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -30,6 +32,9 @@ _store = click.option(
     help="Folder of the built store (a symlink that kg build swaps atomically).")
 _dry_run = click.option("--dry-run", is_flag=True,
                         help="Match and report, but write nothing.")
+_sssom = click.option("--sssom", "sssom", type=click.Path(dir_okay=False, path_type=Path),
+                      help="Also write the links as an SSSOM mapping set: FILE (SSSOM/TSV with "
+                           "its YAML metadata) and FILE with .ttl (SSSOM/RDF).")
 _dumps = click.option("--dump", "dumps", multiple=True,
                       type=click.Path(exists=True, dir_okay=False, path_type=Path),
                       help="A dump file (repeatable); gzip or not.")
@@ -82,7 +87,8 @@ class _Bars:
         self.progress.update(self.tasks[task], completed=done, total=total)
 
 
-def _run(store: Path, source: str, dry_run: bool, **options: Any) -> None:
+def _run(store: Path, source: str, dry_run: bool, sssom: Path | None = None,
+         **options: Any) -> None:
     if str(store).startswith(("http:/", "https:/")):  # a URL, as click's Path left it
         raise KgError("kg link works on a local store (--store DIR), not on a SPARQL server's "
                       "URL")
@@ -93,6 +99,18 @@ def _run(store: Path, source: str, dry_run: bool, **options: Any) -> None:
         report = link_source(store, source, dry_run=dry_run, progress=_Bars(progress),
                              **options)
     _print(report, store)
+    if sssom is not None:
+        _write_sssom(report, store, sssom)
+
+
+def _write_sssom(report: Report, store_dir: Path, path: Path) -> None:
+    from kg.link.mappings import LinkSet, labels, write_mapping_set
+
+    store, info = open_read_only(store_dir)
+    names = labels(store, info.base, (link.subject for link in report.links))
+    written = write_mapping_set(LinkSet(report.source, report.links, report.ended
+                                        or datetime.now(UTC)), info.base, names, path)
+    out.print(f"SSSOM mapping set: {written[0]} and {written[1]}", markup=False)
 
 
 def _print(report: Report, store: Path) -> None:
@@ -111,6 +129,10 @@ def _print(report: Report, store: Path) -> None:
         out.print(f"{title}: {count:,} from the matched records", markup=False)
     for decision in report.ambiguous():
         out.print(f"ambiguous: {decision.local} — {decision.reason}", markup=False)
+    for decision in report.other_versions():
+        assert decision.best is not None
+        out.print(f"another version: {decision.local} ~ {decision.best.external} "
+                  f"({decision.best.score:.3f}) — {decision.best.related_only}", markup=False)
     linked = sum(1 for d in report.decisions if d.outcome in (Outcome.SAME_AS,
                                                                Outcome.CLOSE_MATCH))
     if report.written:
@@ -133,17 +155,18 @@ def _source_options(dumps: tuple[Path, ...], endpoint: str | None, source: str) 
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Seconds to wait for each endpoint answer.")
 @_limits
+@_sssom
 @_store
 @_dry_run
 def dblp(dumps: tuple[Path, ...], endpoint: str | None, timeout: float, upper: float,
-         lower: float, margin: float, store: Path, dry_run: bool) -> None:
+         lower: float, margin: float, sssom: Path | None, store: Path, dry_run: bool) -> None:
     """Papers and persons to dblp (RDF dump or SPARQL endpoint).
 
     The dump is dblp's RDF (N-Triples or Turtle, gzip or not); the endpoint any SPARQL 1.1
     endpoint holding dblp's schema.
     """
     _source_options(dumps, endpoint, "dblp")
-    _run(store, "dblp", dry_run, dumps=dumps, endpoint=endpoint, timeout=timeout,
+    _run(store, "dblp", dry_run, sssom, dumps=dumps, endpoint=endpoint, timeout=timeout,
          limits=_thresholds(upper, lower, margin))
 
 
@@ -154,58 +177,64 @@ def dblp(dumps: tuple[Path, ...], endpoint: str | None, timeout: float, upper: f
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Seconds to wait for each endpoint answer.")
 @_limits
+@_sssom
 @_store
 @_dry_run
 def wikidata(dumps: tuple[Path, ...], endpoint: str | None, timeout: float, upper: float,
-             lower: float, margin: float, store: Path, dry_run: bool) -> None:
+             lower: float, margin: float, sssom: Path | None, store: Path, dry_run: bool
+             ) -> None:
     """Papers and persons to Wikidata (truthy dump or SPARQL endpoint).
 
     The dump is a subset of Wikidata's truthy N-Triples (gzip or not); the endpoint any
     SPARQL 1.1 endpoint holding Wikidata's model.
     """
     _source_options(dumps, endpoint, "wikidata")
-    _run(store, "wikidata", dry_run, dumps=dumps, endpoint=endpoint, timeout=timeout,
+    _run(store, "wikidata", dry_run, sssom, dumps=dumps, endpoint=endpoint, timeout=timeout,
          limits=_thresholds(upper, lower, margin))
 
 
 @link.command()
 @_dumps
 @_limits
+@_sssom
 @_store
 @_dry_run
-def openalex(dumps: tuple[Path, ...], upper: float, lower: float, margin: float, store: Path,
-             dry_run: bool) -> None:
+def openalex(dumps: tuple[Path, ...], upper: float, lower: float, margin: float,
+             sssom: Path | None, store: Path, dry_run: bool) -> None:
     """Papers and persons to OpenAlex (snapshot files).
 
     Give the works files and, if you have them, the authors files of an OpenAlex snapshot
     (JSON Lines, gzip or not) with one --dump each.
     """
     _source_options(dumps, None, "openalex")
-    _run(store, "openalex", dry_run, dumps=dumps, limits=_thresholds(upper, lower, margin))
+    _run(store, "openalex", dry_run, sssom, dumps=dumps,
+         limits=_thresholds(upper, lower, margin))
 
 
 @link.command()
+@_sssom
 @_store
 @_dry_run
-def arxiv(store: Path, dry_run: bool) -> None:
+def arxiv(sssom: Path | None, store: Path, dry_run: bool) -> None:
     """Topics to their arXiv categories (no reference data needed).
 
     Each topic is linked to https://arxiv.org/list/CODE, the page arXiv publishes for its
     category.
     """
-    _run(store, "arxiv", dry_run)
+    _run(store, "arxiv", dry_run, sssom)
 
 
 @link.command()
+@_sssom
 @_store
 @_dry_run
-def github(store: Path, dry_run: bool) -> None:
+def github(sssom: Path | None, store: Path, dry_run: bool) -> None:
     """Repositories to GitHub (no reference data needed).
 
     Each GitHub repository is linked to its canonical IRI https://github.com/OWNER/REPO and
     to its owner account https://github.com/OWNER (kg:ownerAccount).
     """
-    _run(store, "github", dry_run)
+    _run(store, "github", dry_run, sssom)
 
 
 def _thresholds(upper: float, lower: float, margin: float) -> Thresholds:

@@ -76,6 +76,7 @@ class Report:
     links: list[Link] = field(default_factory=list)
     quads: int = 0
     written: bool = False
+    ended: datetime | None = None
 
     def rows(self) -> list[tuple[str, int, int, int, int, int, int]]:
         """(kind, entities, candidates, sameAs, closeMatch, below threshold, ambiguous)."""
@@ -89,7 +90,15 @@ class Report:
         return rows
 
     def ambiguous(self) -> list[Decision]:
+        """What the run left ambiguous: no link, and why (reported by `kg link`)."""
         return [d for d in self.decisions if d.outcome is Outcome.AMBIGUOUS]
+
+    def other_versions(self) -> list[Decision]:
+        """Papers whose best match is only another version (an extension, an earlier work):
+        at most skos:closeMatch, and no DOI taken from it."""
+        return [d for d in self.decisions
+                if d.kind == "paper" and d.best is not None and d.best.related_only
+                and d.outcome is not Outcome.AMBIGUOUS and d.best.score >= 0.5]
 
 
 def fetch(source: Source, local: LocalGraph, dumps: Sequence[Path], endpoint: str | None,
@@ -177,6 +186,7 @@ def link_source(store_dir: Path, name: str, *, dumps: Sequence[Path] = (),
     del store
     report.links = links
     run = Run(name, target, inputs, started, clock(), limits_used)
+    report.ended = run.ended
     quads = list(link_quads(mint, run, links))
     report.quads = len(quads)
     if not dry_run:
