@@ -28,6 +28,13 @@ MAX_WORDS = 3
 #: papers whose phrases are kept for a repeat (a few tens of MB at most)
 REMEMBERED_PAPERS = 1 << 16
 _NOISE = re.compile(r"\\[a-zA-Z]+|https?://\S+|\S+\.(?:com|org|io|co)/\S*|[{}$]")
+#: `_NOISE` tries its third branch from each character of a token, to the token's end: fine
+#: for words, quadratic for a 200 KB token (a minute). Tokens longer than this go to `_denoise`.
+_LONG_TOKEN = re.compile(r"\S{257,}")
+_LATEX = re.compile(r"\\[a-zA-Z]+")
+#: what `_NOISE` can match where its third branch cannot
+_OTHER = re.compile(r"\\[a-zA-Z]+|https?://\S|[{}$]")
+_SITE = re.compile(r"\.(?:com|org|io|co)/")
 _USEFUL = re.compile(r"[a-zA-Z]{3}")
 #: what yake treats as punctuation, and its tags of words it leaves out of the graph
 _EXCLUDE = frozenset(string.punctuation)
@@ -53,7 +60,7 @@ class KeyphraseExtractor:
         A phrase inside a better one (or holding one) is dropped: "neural network" adds nothing
         next to "convolutional neural network".
         """
-        text = _NOISE.sub(" ", f"{title}.\n{abstract}")
+        text = strip_noise(f"{title}.\n{abstract}")
         key = hashlib.blake2b(text.encode(), digest_size=16).digest()
         if key in self._seen:
             self._seen.move_to_end(key)
@@ -86,6 +93,51 @@ class KeyphraseExtractor:
                          config["dedup_lim"], self._yake.dedup_function)
         except Exception:  # an input _rank does not foresee: yake decides, as before
             return [kw for kw, _score in self._yake.extract_keywords(text)]
+
+
+def strip_noise(text: str) -> str:
+    """`_NOISE.sub(" ", text)`, in time linear in the text however long its tokens.
+
+    No match of `_NOISE` spans whitespace, so tokens can be cleaned one at a time: short ones
+    by the pattern, long ones by `_denoise`, which gives the same result.
+    """
+    if not _LONG_TOKEN.search(text):
+        return _NOISE.sub(" ", text)
+    pieces, done = [], 0
+    for token in _LONG_TOKEN.finditer(text):
+        pieces += [_NOISE.sub(" ", text[done:token.start()]), _denoise(token.group(0))]
+        done = token.end()
+    pieces.append(_NOISE.sub(" ", text[done:]))
+    return "".join(pieces)
+
+
+def _denoise(token: str) -> str:
+    """`_NOISE.sub(" ", token)` for one token, in one pass.
+
+    The branch `\\S+\\.(?:com|org|io|co)/\\S*` matches at a position exactly when a `.com/`
+    (…) starts after it in the token, and then runs to the token's end: knowing where the last
+    one starts is enough. Branches are tried in the pattern's order.
+    """
+    last = -1
+    for site in _SITE.finditer(token, 1):
+        last = site.start()
+    pieces: list[str] = []
+    at = kept = 0  # `token[kept:at]` stays as it is
+    while at < len(token):
+        found = _LATEX.match(token, at) if at < last else _OTHER.search(token, at)
+        if found is None:
+            if at < last:  # the web or the site branch: the rest of the token goes
+                pieces += [token[kept:at], " "]
+                kept = len(token)
+            break
+        if found.group(0).startswith("http"):
+            pieces += [token[kept:found.start()], " "]
+            kept = len(token)
+            break
+        pieces += [token[kept:found.start()], " "]
+        at = kept = found.end()
+    pieces.append(token[kept:])
+    return "".join(pieces)
 
 
 def _rank(text, stopwords, n, top, dedup_lim, similarity):  # type: ignore[no-untyped-def]

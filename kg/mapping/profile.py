@@ -170,7 +170,8 @@ class Mapper:
             yield role, RDF_TYPE, kg.Authorship
             yield role, schema.position, _int(position)
             yield role, kg.person, person
-        for url in find_repositories(paper.abstract):
+        for url in find_repositories(paper.abstract, self.warnings, paper.source,
+                                     paper.lines.get("abstract", paper.line)):
             repo = mint.repository(url)
             yield repo, RDF_TYPE, schema.SoftwareSourceCode
             yield repo, schema.codeRepository, NamedNode(url)

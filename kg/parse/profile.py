@@ -4,11 +4,17 @@ The page is a name, a block of metrics, `N Papers`, then paper blocks of three p
 header + title, authors, abstract. The parser reads paragraphs (runs of non-blank lines) so that
 one odd line cannot shift every block after it, and it collects every problem of the file
 before giving up, so a user fixes a file in one pass.
+
+Every field has a size limit (the `MAX_*` figures below, listed in the README): every later
+stage — key phrases, validation, the store — then works on bounded text, and a page that runs
+past one (a pasted binary, a runaway line) is one `file:line` problem instead of a build that
+never ends. Every pattern here runs in time linear in its line.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -24,9 +30,18 @@ HEADER = re.compile(
     r"(?:, (?P<year>\d{4}))?(?P<code>Code)?$"
 )
 PAPER_COUNT = re.compile(r"^(?P<n>[\d,]+) Papers$")
-ET_AL = re.compile(r",?\s*et al\.?$")
 NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)$")
 FIELD_CODE = re.compile(r"^[A-Z]{2,4}$")
+
+#: size limits, in characters (real pages stay far below: titles of 150, abstracts of 2,000)
+MAX_NAME = 300
+MAX_HEAD_LINE = 1_000
+MAX_TITLE = 2_000
+MAX_AUTHORS = 100_000
+MAX_ABSTRACT = 100_000
+#: the largest figure a metric may state: far above any real one, and within the 64-bit
+#: integers the store compares (a larger xsd:integer silently fails every numeric filter)
+MAX_NUMBER = 10**12
 
 # (metric field, label for messages, pattern capturing the value)
 METRICS = (
@@ -125,19 +140,28 @@ def _head(paras: list[_Para], problem):  # type: ignore[no-untyped-def]
         problem(1, "no person name before the paper count")
         return 1, "", None, Metrics(), {}
     name_line, person = numbered[0]
+    if len(person) > MAX_NAME:
+        problem(name_line, _too_long("the name", person, MAX_NAME))
+    elif not _visible(person):
+        problem(name_line, f"no letter or digit in the person name {person!r}")
     field_code = None
     values: dict[str, int] = {}
     lines: dict[str, int] = {}
     for number, line in numbered[1:]:
+        if len(line) > MAX_HEAD_LINE:
+            problem(number, _too_long("this line of the profile head", line, MAX_HEAD_LINE))
+            continue
         for key, label, pattern in METRICS:
             m = pattern.match(line)
             if m:
                 value = m["v"].strip()
-                if NUMBER.match(value):
+                if not NUMBER.match(value):
+                    problem(number, f"{label} is not a number: {value!r}")
+                elif int(value.replace(",", "")) > MAX_NUMBER:
+                    problem(number, f"{label} {value} is too large (at most {MAX_NUMBER:,})")
+                else:
                     values[key] = int(value.replace(",", ""))
                     lines[key] = number
-                else:
-                    problem(number, f"{label} is not a number: {value!r}")
                 break
         else:
             if field_code is None and FIELD_CODE.match(line):
@@ -199,6 +223,9 @@ def _paper(block: list[_Para], source: str, as_of: date, problem) -> Paper | Non
     if not title:
         problem(head.line, "paper block without a title (expected on the line after the header)")
         ok = False
+    elif len(title) > MAX_TITLE:
+        problem(head.line + 1, _too_long("the title", title, MAX_TITLE))
+        ok = False
     body = block[1:]
     if not body or (len(body) == 1 and _looks_like_prose(body[0])):
         problem(head.line, "paper block without authors (expected a paragraph of names after "
@@ -206,10 +233,25 @@ def _paper(block: list[_Para], source: str, as_of: date, problem) -> Paper | Non
         return None
     authors_para, abstract_paras = body[0], body[1:]
     authors_text = " ".join(authors_para.lines)
-    cut = bool(ET_AL.search(authors_text))
-    names = tuple(n.strip() for n in ET_AL.sub("", authors_text).split(","))
-    if not names or any(not n for n in names):
+    listed, cut = _cut_et_al(authors_text)
+    names = tuple(n.strip() for n in listed.split(","))
+    if len(authors_text) > MAX_AUTHORS:
+        problem(authors_para.line, _too_long("the author list", authors_text, MAX_AUTHORS))
+        ok = False
+    elif not names or any(not n for n in names):
         problem(authors_para.line, f"empty author name in {authors_text!r}")
+        ok = False
+    elif not all(map(_visible, names)):
+        blank = next(n for n in names if not _visible(n))
+        problem(authors_para.line, f"no letter or digit in the author name {blank!r}")
+        ok = False
+    elif any(len(n) > MAX_NAME for n in names):
+        long = next(n for n in names if len(n) > MAX_NAME)
+        problem(authors_para.line, _too_long("an author name", long, MAX_NAME))
+        ok = False
+    abstract = "\n\n".join(p.text for p in abstract_paras)
+    if len(abstract) > MAX_ABSTRACT:
+        problem(abstract_paras[0].line, _too_long("the abstract", abstract, MAX_ABSTRACT))
         ok = False
     if not ok:
         return None
@@ -226,6 +268,26 @@ def _paper(block: list[_Para], source: str, as_of: date, problem) -> Paper | Non
         title=title,
         authors=names,
         authors_cut=cut,
-        abstract="\n\n".join(p.text for p in abstract_paras),
+        abstract=abstract,
         lines=lines,
     )
+
+
+def _cut_et_al(authors: str) -> tuple[str, bool]:
+    """The author list without a closing "et al." (`, et al.`, ` et al`, …), and whether it had
+    one. By hand, not by a pattern: `,?\\s*et al\\.?$` took time quadratic in a run of spaces."""
+    body = authors.removesuffix(".")
+    if not body.endswith("et al"):
+        return authors, False
+    listed = body[: -len("et al")].rstrip()
+    return listed.removesuffix(","), True
+
+
+def _visible(name: str) -> bool:
+    """Whether a name holds a letter or a digit: one of only zero-width, format or space
+    characters (U+200B, U+2060, …) would look empty on every page and still be a person."""
+    return any(unicodedata.category(c)[0] in "LN" for c in name)
+
+
+def _too_long(what: str, text: str, limit: int) -> str:
+    return f"{what} is {len(text):,} characters long; at most {limit:,} are read"
