@@ -39,6 +39,8 @@ DERIVED = (("person", "orcid", ORCID_TARGET, "person: ORCID iD of the matched re
            ("paper", "doi", DOI_TARGET, "paper: DOI of the matched record"))
 DEFAULT_LIMITS = Thresholds()
 RELATION = {Outcome.SAME_AS: SAME_AS, Outcome.CLOSE_MATCH: CLOSE_MATCH}
+#: a paper whose best match scores below this is no version of it worth reporting
+VERSION_WORTH_REPORTING = 0.5
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ class Report:
         at most skos:closeMatch, and no DOI taken from it."""
         return [d for d in self.decisions
                 if d.kind == "paper" and d.best is not None and d.best.related_only
-                and d.outcome is not Outcome.AMBIGUOUS and d.best.score >= 0.5]
+                and d.outcome is not Outcome.AMBIGUOUS
+                and d.best.score >= VERSION_WORTH_REPORTING]
 
 
 def fetch(source: Source, local: LocalGraph, dumps: Sequence[Path], endpoint: str | None,
