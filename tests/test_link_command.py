@@ -131,8 +131,9 @@ def test_person_and_paper_pages_show_their_links_with_confidence(seed_dir):
     assert '<td class="num">0.790</td>' in row
     assert ("<li>authors 4 of our 4 found among their 4: Mengting Wei, Tuomas Varanka, Yante Li, "
             "Guoying Zhao</li><li>title similarity 0.827</li><li>year 2025 vs 2026</li>") in row
-    assert re.search(r'<a href="/link/dblp/[0-9a-f]{12}">provenance</a>', row)
-    node = client.get("/link/dblp/dd189b28c037.ttl")
+    provenance = re.search(r'<a href="(/link/dblp/[0-9a-f]{12})">provenance</a>', row)
+    assert provenance
+    node = client.get(provenance.group(1) + ".ttl")
     assert node.status_code == 200 and "kg:confidence 0.79" in node.text
     incoming = re.search(r'<section id="incoming">(.*?)</section>', html, re.S)
     assert incoming is None or "rdf:subject" not in incoming.group(1)

@@ -9,7 +9,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse
 
 from conftest import AS_OF, BASE, DATA, SEED, value
-from kg.mapping.vocab import KG_TERMS, OWL, RDF_TYPE, ontology_namespace, schema
+from kg.mapping.vocab import KG, KG_TERMS, OWL, RDF_TYPE, schema
 from kg.serve import ServeConfig, create_app
 from kg.store import build, load_in_memory
 
@@ -52,7 +52,7 @@ def test_home_page_shows_what_the_graph_holds(client):
     assert response.status_code == 200
     html = response.text
     assert (count(html, "Papers"), count(html, "Persons"), count(html, "Topics"),
-            count(html, "Repositories"), count(html, "Triples")) == (50, 74, 5, 23, 2471)
+            count(html, "Repositories"), count(html, "Triples")) == (50, 74, 5, 23, 3070)
     for link in ("/queries", "/dumps/", "/ontology", "/sparql", "/person/guoying-zhao"):
         assert f'href="{link}"' in html
 
@@ -64,29 +64,31 @@ def test_home_page_figures_are_computed_once_per_app(app, client):
     assert app.extensions["kg.pages"]["home"] is cached
 
 
-def test_person_page_lists_her_ten_papers_newest_first(client):
+def test_person_page_lists_her_fifty_papers_newest_first(client):
+    """Regression: her page listed the 10 papers whose printed author list names her; the
+    other 40 end in "et al." before her name, yet her own profile lists them."""
     response = client.get("/person/guoying-zhao", headers=HTML)
     assert response.status_code == 200
     assert response.headers["Vary"] == "Accept"
     html = response.text
     assert "<h1>Guoying Zhao</h1>" in html
     papers = section(html, "papers")
-    assert "<h2>Papers (10)</h2>" in papers
+    assert "<h2>Papers (50)</h2>" in papers
     dates = re.findall(r'<td class="date">([\d-]+)</td>', papers)
-    assert len(dates) == 10 and dates == sorted(dates, reverse=True)
-    assert dates[0] == "2026-03-13"
-    assert 'href="/paper/ric-cnn-rotation-invariant-coordinate-2022-ea10dc">RIC-CNN: ' in papers
+    assert len(dates) == 50 and dates == sorted(dates, reverse=True)
+    assert dates[0] == "2026-05-16"
+    assert 'href="/paper/ric-cnn-rotation-invariant-coordinate-7b1c036d">RIC-CNN: ' in papers
 
 
 def test_person_page_counts_shared_papers_per_co_author(client):
     coauthors = section(client.get("/person/guoying-zhao", headers=HTML).text, "coauthors")
     rows = re.findall(r'<a href="(/person/[^"]+)">([^<]+)</a></td><td class="num">(\d+)</td>',
                       coauthors)
-    assert rows[0] == ("/person/hanlin-mo", "Hanlin Mo", "2")
-    assert ("/person/wei-peng", "Wei Peng", "1") in rows
-    assert "/person/tuomas-varanka" not in [href for href, _, _ in rows]  # only "et al."
-    assert len(rows) == 16
-    assert "<h2>Co-authors (16)</h2>" in coauthors
+    assert rows[0] == ("/person/haoyu-chen", "Haoyu Chen", "8")
+    assert ("/person/wei-peng", "Wei Peng", "4") in rows
+    assert ("/person/tuomas-varanka", "Tuomas Varanka", "6") in rows  # her name cut by et al.
+    assert len(rows) == 73
+    assert "<h2>Co-authors (73)</h2>" in coauthors
 
 
 def test_paper_page_shows_authors_in_order(client, store):
@@ -95,7 +97,8 @@ def test_paper_page_shows_authors_in_order(client, store):
     parts = section(html, "parts")
     assert re.findall(r'<tr id="(author-\d+)">', parts) == ["author-1", "author-2", "author-3"]
     names = re.findall(r'<a href="/person/[^"]+"[^>]*>([^<]+)</a>', parts)
-    assert names == ["Tuomas Varanka", "Yante Li", "Wei Peng"]
+    # and the profile's owner, whose place "et al." hid: an author without a position
+    assert names == ["Tuomas Varanka", "Yante Li", "Wei Peng", "Guoying Zhao"]
     assert 'href="/repository/github.com/tvaranka/meb"' in html
 
 
@@ -133,10 +136,14 @@ def test_description_holds_outgoing_incoming_and_hash_parts(client, store):
     author_1 = NamedNode(paper.value + "#author-1")
     assert Triple(author_1, schema.position, Literal("1", datatype=NamedNode(
         "http://www.w3.org/2001/XMLSchema#integer"))) in graph
+    unplaced = {t.subject for t in graph if t.subject.value.startswith(paper.value + "#author-")
+                and not t.subject.value[len(paper.value) + 8:].isdigit()}
+    assert len(unplaced) == 1  # Guoying Zhao, cut by "et al.", listed by her own profile
     assert {t.subject for t in graph} == {
-        paper, author_1, NamedNode(paper.value + "#author-2"), NamedNode(paper.value + "#author-3")}
+        paper, author_1, NamedNode(paper.value + "#author-2"), NamedNode(paper.value + "#author-3"),
+        *unplaced, NamedNode(f"{BASE}profile/{SEED.stem}#paper-1")}
     person = triples(client.get("/person/tuomas-varanka.nt").data, RdfFormat.N_TRIPLES)
-    assert Triple(author_1, NamedNode(ontology_namespace(BASE) + "person"),
+    assert Triple(author_1, NamedNode("https://schema.org/item"),
                   NamedNode(BASE + "person/tuomas-varanka")) in person
 
 
@@ -169,7 +176,7 @@ def test_unknown_iri_is_404(client, path):
 
 
 def test_iri_with_dots_is_not_taken_for_a_suffix(client):
-    response = client.get("/repository/github.com/ZitongYu/CDCN", headers=HTML)
+    response = client.get("/repository/github.com/zitongyu/cdcn", headers=HTML)
     assert response.status_code == 200
     assert "<h1>ZitongYu/CDCN</h1>" in response.text
     assert len(re.findall(r"<tr><td>", section(response.text, "incoming"))) == 2
@@ -190,7 +197,7 @@ def test_ontology_as_turtle(client):
     assert response.status_code == 200
     assert "kg:hIndex a owl:DatatypeProperty" in response.text
     graph = triples(response.data, RdfFormat.TURTLE)
-    h_index = NamedNode(ontology_namespace(BASE) + "hIndex")
+    h_index = NamedNode(KG + "hIndex")
     assert Triple(h_index, RDF_TYPE, NamedNode(OWL + "DatatypeProperty")) in graph
     by_accept = client.get("/ontology", headers={"Accept": "application/n-triples"})
     assert triples(by_accept.data, RdfFormat.N_TRIPLES) == graph
@@ -243,8 +250,9 @@ def test_union_repeats_are_served_once(tmp_path):
     name = f'<{BASE}person/tuomas-varanka> <https://schema.org/name> "Tuomas Varanka" .'
     assert lines.count(name) == 1
     html = client.get("/person/tuomas-varanka", headers=HTML).text
-    # the shared paper is in both graphs, and counts once
-    assert "Guoying Zhao</a></td><td class=\"num\">1</td>" in html
+    # the shared papers are in both graphs, and count once: she is an author of the six
+    # papers of her profile that name him
+    assert "Guoying Zhao</a></td><td class=\"num\">6</td>" in html
 
 
 def test_plain_rdf_file_has_a_home_page_but_no_entity_pages():

@@ -68,7 +68,7 @@ def test_74_distinct_named_authors(store):
 def test_author_order_is_kept(store):
     rows = select(store, """
         SELECT ?pos ?name { ?p schema:name ?t ; kg:authorship ?a . ?a schema:position ?pos ;
-          kg:person/schema:name ?name FILTER(STRSTARTS(?t, "Data Leakage")) } ORDER BY ?pos""")
+          schema:item/schema:name ?name FILTER(STRSTARTS(?t, "Data Leakage")) } ORDER BY ?pos""")
     assert rows == [
         {"pos": "1", "name": "Tuomas Varanka"},
         {"pos": "2", "name": "Yante Li"},
@@ -83,11 +83,13 @@ def test_omnifd_repository_has_no_trailing_dot(store):
 
 
 def test_cdcn_repository_is_one_node(store):
-    rows = select(store, """SELECT DISTINCT ?r { ?r schema:codeRepository ?url
+    """GitHub folds the case of owners and repositories: the IRI does too (regression: the IRI
+    kept the case of the URL, so `ZitongYu/CDCN` and `zitongyu/CDCN` would be two nodes)."""
+    rows = select(store, """SELECT ?r { ?r schema:codeRepository ?url
                             FILTER(CONTAINS(STR(?url), "CDCN")) }""")
-    assert rows == [{"r": "http://127.0.0.1:8000/repository/github.com/ZitongYu/CDCN"}]
-    assert value(store, """SELECT (COUNT(DISTINCT ?p) AS ?n) {
-        ?p kg:hasSourceCode <http://127.0.0.1:8000/repository/github.com/ZitongYu/CDCN> }""") \
+    assert rows == [{"r": "http://127.0.0.1:8000/repository/github.com/zitongyu/cdcn"}]
+    assert value(store, """SELECT (COUNT(*) AS ?n) {
+        ?p kg:hasSourceCode <http://127.0.0.1:8000/repository/github.com/zitongyu/cdcn> }""") \
         == "2"
 
 
@@ -110,10 +112,13 @@ def test_profile_metrics(store):
                      "asof": "2026-11-24"}]
 
 
-def test_each_paper_keeps_its_source_line_in_the_profile_graph(store):
-    rows = select(store, """SELECT ?g ?line { GRAPH ?g { ?p schema:name ?t ; kg:sourceLine ?line }
-                            FILTER(STRSTARTS(?t, "MER 2026")) }""")
-    assert rows == [{"g": "http://127.0.0.1:8000/graph/000_4bcbefa2e1da6666", "line": "355"}]
+def test_each_listing_keeps_its_file_and_line(store):
+    rows = select(store, """SELECT ?g ?page ?file ?line { GRAPH ?g {
+        ?page kg:lists [ schema:item ?p ; kg:sourceFile ?file ; kg:sourceLine ?line ] .
+        ?p schema:name ?t } FILTER(STRSTARTS(?t, "MER 2026")) }""")
+    assert rows == [{"g": "http://127.0.0.1:8000/graph/000_4bcbefa2e1da6666",
+                     "page": "http://127.0.0.1:8000/profile/000_4bcbefa2e1da6666",
+                     "file": "000_4bcbefa2e1da6666.txt", "line": "355"}]
 
 
 def test_the_profile_graph_holds_all_but_the_term_sets(store):
@@ -121,14 +126,28 @@ def test_the_profile_graph_holds_all_but_the_term_sets(store):
     topic's name does not repeat per profile."""
     rows = select(store, """SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }
                             GROUP BY ?g ORDER BY ?g""")
-    assert rows == [{"g": "http://127.0.0.1:8000/graph/000_4bcbefa2e1da6666", "n": "2442"},
+    assert rows == [{"g": "http://127.0.0.1:8000/graph/000_4bcbefa2e1da6666", "n": "3041"},
                     {"g": "http://127.0.0.1:8000/graph/terms/arxiv", "n": "27"},
                     {"g": "http://127.0.0.1:8000/graph/terms/keyphrases", "n": "2"}]
     assert select(store, """SELECT DISTINCT ?p { GRAPH <graph/terms/arxiv> { ?s ?p ?o } }
                             ORDER BY ?p""") == [{"p": f"{i}"} for i in (
-        "http://127.0.0.1:8000/ontology#profileCode", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
-        "https://schema.org/inDefinedTermSet", "https://schema.org/name", "https://schema.org/termCode")]
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "https://schema.org/inDefinedTermSet",
+        "https://schema.org/name", "https://schema.org/termCode",
+        "https://w3id.org/scholarkg/ontology#profileCode")]
     assert len(list(store.quads_for_pattern(None, None, None, None))) == len(store)
+
+
+def test_the_default_graph_is_the_merged_graph_each_triple_once(store):
+    """Regression: queries saw the union of the named graphs, so a triple two graphs state
+    (a topic's name in the term set and a profile) was counted twice by plain SPARQL."""
+    # (a remote store also keeps its build manifest there, as one urn:scholarkg: triple)
+    assert value(store, """SELECT (COUNT(*) AS ?n) { ?s ?p ?o
+                           FILTER(!STRSTARTS(STR(?s), "urn:scholarkg:")) }""") == "3070"
+    assert value(store, "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o "
+                        "{ GRAPH ?g { ?s ?p ?o } } }") == "3070"
+    assert value(store, "SELECT (COUNT(*) AS ?n) { ?p a schema:ScholarlyArticle }") == "50"
+    assert value(store, """SELECT (COUNT(*) AS ?n) { ?p schema:author ?z .
+                           ?z schema:name "Guoying Zhao" }""") == "50"
 
 
 def test_only_the_topics_profiles_refer_to_are_described(store):

@@ -44,7 +44,8 @@ def test_disk_mode_serves_a_frozen_copy_that_outlives_a_rebuild(tmp_path: Path):
         assert server.count() == "50"
         assert server.count(GRAPHS) == "3"  # the profile and two term sets
         shutil.copy(SEED, sources / "second.txt")
-        _build(sources, store)  # swaps the store and removes the build the server started on
+        _build(sources, store)  # swaps the store; the build it replaced stays until the next
+        _build(sources, store)  # which removes the build the server started on
         assert not first.exists() and copy.is_dir()  # a live server's copy is not stale
         # a query past the limit: its worker is killed and a fresh one opens the copy again,
         # which it could not do had the server read the build it started on

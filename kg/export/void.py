@@ -21,13 +21,13 @@ from kg.mapping.iris import LINK_GRAPHS, VOID_DATASET, Minter
 from kg.mapping.vocab import (
     DCAT,
     DCTERMS,
+    KG,
     OWL,
     RDF_TYPE,
     SCHEMA,
     SPDX,
     VOID,
     XSD,
-    ontology_namespace,
 )
 from kg.store.query import run_query
 
@@ -37,7 +37,7 @@ _PREFIXES = {"void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "spdx": SPDX, "xsd"
 
 
 def void_prefixes(base: str) -> dict[str, str]:
-    return {**_PREFIXES, "kg": ontology_namespace(base)}
+    return {**_PREFIXES, "kg": KG}
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def void_description(store: Store, release: Release, dumps: Iterable[DumpFile]) 
         (dataset, v["sparqlEndpoint"], Minter(base).endpoint()),
         (dataset, v["uriSpace"], Literal(base)),
         (dataset, v["vocabulary"], _n(SCHEMA)),
-        (dataset, v["vocabulary"], _n(ontology_namespace(base))),
+        (dataset, v["vocabulary"], _n(KG)),
         (dataset, v["rootResource"], _n(base)),
     ]
     (counts,) = _rows(store, base, """SELECT (COUNT(*) AS ?triples)

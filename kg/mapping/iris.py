@@ -1,8 +1,11 @@
 """The one place that mints IRIs.
 
-IRIs are short, stable across builds and machines, and derived only from what identifies the
-thing: a paper from its normalised title and year (so the same paper in two profiles is one
-node), a person from the Unicode-normalised, case-folded name. Readable slugs come first; a
+IRIs are short, stable across builds and machines, and derived only from what the source says
+about the thing, never from the build day, the machine or the order of files: a paper from its
+normalised title alone (a year the page left out is inferred from `--as-of`, so it cannot be
+part of the IRI; and the same paper in two profiles is one node), a person from the
+Unicode-normalised, case-folded name, a repository from its URL with case folded where the host
+folds it. Readable slugs come first; a
 short hash is added where the slug alone could stand for two different keys.
 """
 
@@ -39,6 +42,8 @@ GRAPHS = "graph/"
 LINKS = "link/"
 #: the VoID description of the whole graph, and the node of the dataset in it
 VOID_DATASET = ".well-known/void#dataset"
+#: code hosts whose owner and repository names ignore case
+CASE_FOLDING_HOSTS = frozenset({"github.com"})
 
 
 def name_key(name: str) -> str:
@@ -82,13 +87,23 @@ class Minter:
     def _iri(self, path: str) -> NamedNode:
         return NamedNode(self.base + path)
 
-    def paper(self, title: str, year: int) -> NamedNode:
-        key = f"{title_key(title)} {year}"
-        words = "-".join(_slug(title_key(title)).split("-")[:PAPER_SLUG_WORDS]) or "paper"
-        return self._iri(f"paper/{words}-{year}-{_digest(key, 6)}")
+    def paper(self, title: str) -> NamedNode:
+        key = title_key(title)
+        words = "-".join(_slug(key).split("-")[:PAPER_SLUG_WORDS]) or "paper"
+        return self._iri(f"paper/{words}-{_digest(key)}")
 
     def authorship(self, paper: NamedNode, position: int) -> NamedNode:
+        """The `position`-th author of `paper`, as its longest printed list places them."""
         return NamedNode(f"{paper.value}#author-{position}")
+
+    def unplaced_authorship(self, paper: NamedNode, person: NamedNode) -> NamedNode:
+        """An author of `paper` whose place no printed list shows (a profile's owner cut from
+        the list by "et al.")."""
+        return NamedNode(f"{paper.value}#author-{_digest(person.value)}")
+
+    def listing(self, source_name: str, position: int) -> NamedNode:
+        """The `position`-th paper a profile page lists."""
+        return NamedNode(f"{self.profile(source_name).value}#paper-{position}")
 
     def person(self, name: str) -> NamedNode:
         return self._iri(f"person/{_reversible_slug(name_key(name))}")
@@ -107,9 +122,13 @@ class Minter:
         return self._iri(f"{TERM_GRAPHS}{quote(name, safe='-._~')}")
 
     def repository(self, url: str) -> NamedNode:
-        """From a normalised repository URL: `repository/<host>/<path>`."""
+        """From a normalised repository URL: `repository/<host>/<path>`, the path lower-cased
+        on hosts whose names ignore case (GitHub: `ZitongYu/CDCN` is `zitongyu/cdcn`)."""
         parts = urlsplit(url)
-        path = quote(parts.path.strip("/"), safe="/-._~")
+        path = parts.path.strip("/")
+        if parts.netloc in CASE_FOLDING_HOSTS:
+            path = path.lower()
+        path = quote(path, safe="/-._~")
         return self._iri(f"repository/{parts.netloc}/{path}".rstrip("/"))
 
     def profile(self, source_name: str) -> NamedNode:

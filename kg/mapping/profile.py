@@ -1,8 +1,11 @@
 """Map one parsed profile to quads, all in the profile's own named graph.
 
-Each profile graph describes every paper, person, key phrase and repository the page mentions,
-so that one profile can be replaced without touching the others, and querying the union of
-graphs gives the merged picture. The term sets every profile refers to (the arXiv taxonomy and
+Each profile graph says what one page says: every paper, person, key phrase and repository it
+mentions, so that one profile can be replaced without touching the others. The page lists its
+papers (a listing per paper, with the file and line it came from), and its owner is an author
+of each, placed where the printed list names her and unplaced where "et al." cut her off. The
+merged graph every query sees by default is derived from these graphs (`kg.store.merge`).
+The term sets every profile refers to (the arXiv taxonomy and
 the key-phrase set itself) are described once, in graphs of their own (`term_quads`): stated in
 each of thousands of profile graphs, every join on a topic's name multiplied by the number of
 profiles.
@@ -84,11 +87,13 @@ class Mapper:
         kg, mint = self.kg, self.mint
         page = mint.profile(profile.source)
         person = self._person_iri(profile.name)
+        file_name = Literal(profile.source.rsplit("/", 1)[-1])
         yield page, RDF_TYPE, schema.ProfilePage
         yield page, schema.name, Literal(f"Profile of {profile.name}")
         yield page, schema.about, person
+        yield page, schema.mainEntity, person
         yield page, kg.asOf, Literal(profile.as_of.isoformat(), datatype=XSD_DATE)
-        yield page, kg.sourceFile, Literal(profile.source.rsplit("/", 1)[-1])
+        yield page, kg.sourceFile, file_name
         yield page, kg.listedPaperCount, _int(profile.listed_papers)
         for attr, term in _METRICS:
             value = getattr(profile.metrics, attr)
@@ -99,8 +104,16 @@ class Mapper:
             topic = self._topic(profile.field_code, profile.source, profile.lines["field"])
             if topic:
                 yield person, schema.knowsAbout, topic
-        for paper in profile.papers:
-            yield from self._paper(paper)
+        for position, paper in enumerate(profile.papers, start=1):
+            iri = mint.paper(paper.title)
+            listing = mint.listing(profile.source, position)
+            yield page, kg.lists, listing
+            yield listing, RDF_TYPE, kg.Listing
+            yield listing, schema.item, iri
+            yield listing, schema.position, _int(position)
+            yield listing, kg.sourceFile, file_name
+            yield listing, kg.sourceLine, _int(paper.line)
+            yield from self._paper(paper, iri, person, profile.name)
 
     def _person(self, iri: NamedNode, name: str) -> Iterator[tuple[NamedNode, NamedNode, object]]:
         yield iri, RDF_TYPE, schema.Person
@@ -145,9 +158,9 @@ class Mapper:
             yield Quad(scheme, RDF_TYPE, schema.DefinedTermSet, graph)
             yield Quad(scheme, schema.name, Literal("Key phrases extracted by scholarkg"), graph)
 
-    def _paper(self, paper: Paper) -> Iterator[tuple[NamedNode, NamedNode, object]]:
+    def _paper(self, paper: Paper, iri: NamedNode, owner: NamedNode, owner_name: str
+               ) -> Iterator[tuple[NamedNode, NamedNode, object]]:
         kg, mint = self.kg, self.mint
-        iri = mint.paper(paper.title, paper.published.year)
         yield iri, RDF_TYPE, schema.ScholarlyArticle
         yield iri, schema.name, Literal(paper.title)
         if paper.abstract:
@@ -157,19 +170,28 @@ class Mapper:
         yield iri, kg.hasCode, _bool(paper.has_code)
         yield iri, kg.authorListTruncated, _bool(paper.authors_cut)
         yield iri, kg.categoryCode, Literal(paper.category)
-        yield iri, kg.sourceLine, _int(paper.line)
         topic = self._topic(paper.category, paper.source, paper.line)
         if topic:
             yield iri, schema.about, topic
+        placed = False
         for position, name in enumerate(paper.authors, start=1):
             person = self._person_iri(name)
+            placed = placed or person == owner
             role = mint.authorship(iri, position)
             yield from self._person(person, name)
             yield iri, schema.author, person
             yield iri, kg.authorship, role
             yield role, RDF_TYPE, kg.Authorship
             yield role, schema.position, _int(position)
-            yield role, kg.person, person
+            yield role, schema.item, person
+            yield role, schema.name, Literal(name)
+        if not placed:  # her own page lists it: she is an author, wherever "et al." put her
+            role = mint.unplaced_authorship(iri, owner)
+            yield iri, schema.author, owner
+            yield iri, kg.authorship, role
+            yield role, RDF_TYPE, kg.Authorship
+            yield role, schema.item, owner
+            yield role, schema.name, Literal(owner_name)
         for url in find_repositories(paper.abstract, self.warnings, paper.source,
                                      paper.lines.get("abstract", paper.line)):
             repo = mint.repository(url)

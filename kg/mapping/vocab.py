@@ -1,8 +1,11 @@
 """The one place that holds the vocabulary: external namespaces and our own terms.
 
-Our terms live at `<base>ontology#` so that, like every minted IRI, the ontology dereferences on
-the server that publishes the graph. `ontology/kg.ttl` defines each term (label, comment); a
-test keeps `KG_TERMS` and that file in step.
+Our own terms have one namespace, `KG`, whatever base IRI a graph is published at: a term that
+changed with every deployment would be a different property in each, and queries and data
+from two deployments could not meet. The namespace is a w3id.org permanent identifier, so it can
+be pointed at wherever the ontology is published; every `kg serve` also serves it at
+`/ontology`. `ontology/kg.ttl` defines each term (label, comment); a test keeps `KG_TERMS` and
+that file in step.
 """
 
 from __future__ import annotations
@@ -23,13 +26,20 @@ DCAT = "http://www.w3.org/ns/dcat#"
 SPDX = "http://spdx.org/rdf/terms#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
+#: our ontology, and the namespace of our own terms
+ONTOLOGY = "https://w3id.org/scholarkg/ontology"
+KG = ONTOLOGY + "#"
+#: where `kg serve` publishes the ontology document, under the base IRI
 ONTOLOGY_PATH = "ontology"
 
 KG_TERMS = frozenset(
     {
         "Authorship",
         "authorship",
-        "person",
+        "Listing",
+        "lists",
+        "ProfileGraph",
+        "sha256",
         "authorListTruncated",
         "hasCode",
         "hasSourceCode",
@@ -60,7 +70,7 @@ SCHEMA_TERMS = frozenset(
         "ScholarlyArticle", "Person", "ProfilePage", "DefinedTerm", "DefinedTermSet",
         "SoftwareSourceCode", "name", "abstract", "datePublished", "author", "about",
         "keywords", "position", "termCode", "inDefinedTermSet", "codeRepository", "knowsAbout",
-        "mentions",
+        "mentions", "ListItem", "item", "mainEntity", "url",
     }
 )
 
@@ -86,21 +96,19 @@ XSD_INTEGER = NamedNode(XSD + "integer")
 XSD_BOOLEAN = NamedNode(XSD + "boolean")
 
 
-def ontology_namespace(base: str) -> str:
-    """The namespace of our own terms for a graph published at `base`."""
-    return f"{base}{ONTOLOGY_PATH}#"
+kg = _Terms(KG, KG_TERMS)
 
 
-def kg_terms(base: str) -> _Terms:
-    """Our own terms (`kg:`) for a graph published at `base`."""
-    return _Terms(ontology_namespace(base), KG_TERMS)
+def kg_terms(_base: str | None = None) -> _Terms:
+    """Our own terms (`kg:`); the same for every base IRI (see the module's docstring)."""
+    return kg
 
 
-def prefixes(base: str) -> dict[str, str]:
+def prefixes(_base: str | None = None) -> dict[str, str]:
     """Prefixes every query may use without declaring them, and every Turtle output declares."""
     return {
         "schema": SCHEMA,
-        "kg": ontology_namespace(base),
+        "kg": KG,
         "xsd": XSD,
         "rdf": RDF,
         "rdfs": RDFS,

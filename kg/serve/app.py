@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +15,13 @@ from pathlib import Path
 from flask import Flask, Response, request
 from pyoxigraph import Store
 
+from kg.errors import StoreError, StoreTimeout
 from kg.serve import assets, dumps, pages, queries, sparql
 from kg.serve.hosts import LOOPBACK_NAMES, host_name
 from kg.serve.pool import QueryPool
 from kg.store.remote import RemoteStore
+
+log = logging.getLogger(__name__)
 
 #: Pages use only our own scripts and styles; nothing is loaded from other sites.
 CONTENT_SECURITY_POLICY = (
@@ -32,12 +36,13 @@ class ServeConfig:
     """What the app serves and how.
 
     `base` is the graph's base IRI (None for a plain RDF file served with --data); `union`
-    makes the default graph the union of all named graphs, as for a built store.
+    makes the default graph the union of all named graphs (a remote store built before the
+    merged default graph; a built store has its merged graph as its default graph).
     """
 
     store: Store
     base: str | None = None
-    union: bool = True
+    union: bool = False
     max_body_bytes: int = 1 << 20
     #: worker processes for /sparql; None runs queries in-process (no timeout: embedding, tests)
     pool: QueryPool | None = None
@@ -76,6 +81,15 @@ def create_app(config: ServeConfig) -> Flask:
         return Response(f"this server does not answer as {request.headers.get('Host')!r}: "
                         "start kg serve with --public-host NAME for each name it is reached "
                         "by\n", status=400, mimetype="text/plain")
+
+    @app.errorhandler(StoreError)
+    def _store_failed(e: StoreError) -> Response:
+        """A remote store that is down or failing: the gateway's answer (502, 504 when it was
+        too slow), never a 500, which would blame this server."""
+        log.error("a page could not be read from the store: %s", e)
+        status = 504 if isinstance(e, StoreTimeout) else 502
+        return Response(f"{e}\n", status=status, mimetype="text/plain",
+                        headers={"Retry-After": "10"} if status == 502 else {})
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

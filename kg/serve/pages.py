@@ -16,8 +16,7 @@ from urllib.parse import quote, urlsplit
 from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
-from kg.mapping.iris import Minter
-from kg.mapping.vocab import RDF, RDF_TYPE, XSD, ontology_namespace, prefixes, schema
+from kg.mapping.vocab import KG, ONTOLOGY, RDF, RDF_TYPE, XSD, prefixes, schema
 from kg.serve.describe import Description, Reader, load_ontology, ontology_terms
 from kg.serve.negotiation import GRAPHS, SHORT_NAMES, choose
 from kg.store.stats import graph_stats
@@ -122,10 +121,9 @@ def ontology(suffix: str | None = None) -> Response:
     media, fmt = chosen
     if fmt is not None:
         return _rdf(triples, media, fmt, base)
-    iri = Minter(base).ontology().value
+    iri = ONTOLOGY
     head = {t.predicate.value: t.object for t in triples if t.subject.value == iri}
-    namespace = ontology_namespace(base)
-    terms = ontology_terms(triples, namespace)
+    terms = ontology_terms(triples, KG)
     return _html("pages/ontology.html", iri=iri, head=head, terms=terms, formats=FORMATS,
                  curie=lambda i: _curie(i, base), href=lambda i: _href(i, base))
 

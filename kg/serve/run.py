@@ -97,7 +97,7 @@ def serve_local(source: Source, listen: Listen, say: Say) -> None:
         say(f"loading {len(graph):,} quads into {listen.workers} query worker(s)…")
         pool = QueryPool(Source("snapshot", snapshot), size=listen.workers,
                          timeout=listen.timeout, max_queued=listen.max_queued).start()
-        config = _config(listen, store=graph, base=base, union=source.kind == "store",
+        config = _config(listen, store=graph, base=base, union=False,
                          pool=pool, counts=_counts(source, listen))
         try:
             _listen(create_app(config), listen, say)
@@ -129,7 +129,7 @@ def _serve_from_disk(source: Source, listen: Listen, say: Say) -> None:
     say(f"opening the store read-only in {listen.workers} query worker(s)…")
     pool = QueryPool(source, size=listen.workers, timeout=listen.timeout,
                      max_queued=listen.max_queued).start()
-    config = _config(listen, store=source.load(), base=source.base(), union=True, pool=pool,
+    config = _config(listen, store=source.load(), base=source.base(), union=False, pool=pool,
                      counts=_counts(source, listen))
     try:
         _listen(create_app(config), listen, say)

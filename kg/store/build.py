@@ -39,6 +39,7 @@ from kg.parse import Profile, parse_profile
 from kg.store.files import sha256_of
 from kg.store.graphs import kept_graphs
 from kg.store.local import DATABASE, MANIFEST
+from kg.store.merge import derive
 from kg.store.query import run_query
 from kg.store.stats import graph_stats
 from kg.store.swap import build_aside, current_build, writer_lock
@@ -151,6 +152,7 @@ def _load(store_dir: Path, previous: Path | None, plan: _Plan, valid: list[str],
         if previous is not None and not plan.incremental:
             store.bulk_extend(kept_graphs(previous, base))
         write_term_sets(store, mapper)
+        derive(store, scratch=aside)
         store.flush()
         if validate:
             report = validate_store(store, base)
@@ -163,7 +165,7 @@ def _load(store_dir: Path, previous: Path | None, plan: _Plan, valid: list[str],
     return counts
 
 
-_REFERRED_TOPICS = "SELECT DISTINCT ?t { ?x schema:about|schema:knowsAbout ?t }"
+_REFERRED_TOPICS = "SELECT DISTINCT ?t { GRAPH ?g { ?x schema:about|schema:knowsAbout ?t } }"
 
 
 def write_term_sets(store: Store, mapper: Mapper) -> None:

@@ -18,6 +18,7 @@ from pyoxigraph import NamedNode, Quad, Store
 from kg.errors import StoreError
 from kg.mapping.iris import LINK_GRAPHS
 from kg.store.local import DATABASE, MANIFEST, read_info
+from kg.store.merge import derive
 from kg.store.stats import graph_stats
 from kg.store.swap import build_aside, current_build, writer_lock
 
@@ -65,6 +66,7 @@ def _replace(
             if store.contains_named_graph(graph):
                 store.remove_graph(graph)
             store.bulk_extend(quads)
+        derive(store, scratch=aside)
         store.flush()
         counts = graph_stats(store, info.base)
         del store

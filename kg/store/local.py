@@ -52,8 +52,9 @@ def read_info(store_dir: Path) -> StoreInfo:
 def open_read_only(store_dir: Path) -> tuple[Store, StoreInfo]:
     """The on-disk store, read-only: safe beside a running build or server."""
     info = read_info(store_dir)
-    try:
-        return Store.read_only(str(store_dir / DATABASE)), info
+    try:  # the build folder itself: RocksDB opens files lazily, by path, and a rebuild swaps
+        # the symlink `store_dir` to another build meanwhile
+        return Store.read_only(str(store_dir.resolve() / DATABASE)), info
     except OSError as e:
         raise StoreError(f"{store_dir}: cannot open the store ({e})") from e
 

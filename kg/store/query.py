@@ -1,8 +1,8 @@
 """Run SPARQL on a store the way every entry point (CLI, server, saved queries) must.
 
-Queries see the union of all named graphs (profiles, term sets, links) as their default graph,
-may use the common prefixes without declaring them, and resolve relative IRIs against the
-graph's base IRI (so `PREFIX kg: <ontology#>` works on any deployment).
+Queries see the merged graph (the store's default graph, `kg.store.merge`) unless they name
+graphs, may use the common prefixes without declaring them, and resolve relative IRIs against
+the graph's base IRI.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from kg.mapping.vocab import prefixes
 Result = QuerySolutions | QueryBoolean | QueryTriples
 
 
-def run_query(store: Store, query: str, base: str, union: bool = True, **options: Any) -> Result:
+def run_query(store: Store, query: str, base: str | None = None, union: bool = False,
+              **options: Any) -> Result:
     """Evaluate `query`; raises QueryError with the parser's line and column when it is invalid."""
     try:
         return store.query(

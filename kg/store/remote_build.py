@@ -14,7 +14,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pyoxigraph import Literal, RdfFormat, Store
+from pyoxigraph import DefaultGraph, Literal, NamedNode, RdfFormat, Store
 
 from kg import __version__
 from kg.errors import KgError, ProfileError, StoreError
@@ -28,6 +28,7 @@ from kg.store.build import (
     write_term_sets,
 )
 from kg.store.files import sha256_of
+from kg.store.merge import derive
 from kg.store.remote import MANIFEST_GRAPH, MANIFEST_PREDICATE, RemoteStore
 from kg.store.stats import graph_stats
 from kg.store.validate import validate_store
@@ -75,6 +76,7 @@ def build_remote(
     local = Store()
     local.bulk_extend(profile_quads(valid, as_of, mapper, None))
     write_term_sets(local, mapper)
+    derive(local)
     if validate:
         report = validate_store(local, base)
         if not report.conforms:
@@ -87,18 +89,20 @@ def build_remote(
     leftovers = [g for g in existing if _stale(g, base, started_at, stale_after)]
     if leftovers:
         remote.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in leftovers))
-    moves = []
+    moves: list[tuple[NamedNode, NamedNode | DefaultGraph]] = []
+    graphs: list[NamedNode | DefaultGraph] = sorted(local.named_graphs(), key=lambda g: g.value)
     try:
-        for graph in sorted(local.named_graphs(), key=lambda g: g.value):
-            staged = mapper.mint.staging_graph(stamp, graph)
+        for graph in [*graphs, DefaultGraph()]:  # the merged graph, staged like the others
+            staged = mapper.mint.staging_graph(stamp, graph if isinstance(graph, NamedNode)
+                                               else mapper.mint.graph("merged"))
             remote.put_graph(staged, local.dump(format=RdfFormat.N_TRIPLES, from_graph=graph))
             moves.append((staged, graph))
             if progress:
-                progress(graph.value)
+                progress(graph.value if isinstance(graph, NamedNode) else "(merged graph)")
     except StoreError as e:
         raise StoreError(f"{e}; the build stopped during the upload and the graphs the store "
                          "serves are unchanged") from None
-    built = {m[1].value for m in moves}
+    built = {g.value for _, g in moves if isinstance(g, NamedNode)}
     profile_graphs = {g for g in existing if g.startswith(base + GRAPHS)
                       and not g.startswith((base + LINK_GRAPHS, base + STAGING_GRAPHS))}
     manifest = {
@@ -108,7 +112,8 @@ def build_remote(
     }
     # MOVE without SILENT: if another build dropped our staged graphs, the whole switch fails
     # instead of emptying the graphs it would have replaced
-    operations = [f"MOVE GRAPH {s} TO GRAPH {g}" for s, g in moves]
+    operations = [f"MOVE GRAPH {s} TO " + (f"GRAPH {g}" if isinstance(g, NamedNode) else "DEFAULT")
+                  for s, g in moves]
     operations += [f"DROP SILENT GRAPH <{g}>" for g in sorted(profile_graphs - built)]
     operations += [
         f"DELETE WHERE {{ <{MANIFEST_GRAPH}> <{MANIFEST_PREDICATE}> ?manifest }}",

@@ -137,11 +137,15 @@ def _alive(pid: int) -> bool:
 
 
 def _swap(aside: Path, store_dir: Path) -> None:
-    """Point `store_dir` at `aside` in one rename, then remove the build it replaced.
+    """Point `store_dir` at `aside` in one rename, then remove the builds before the one it
+    replaced.
 
     The new build's files are flushed to disk first, so a crash right after the rename cannot
-    leave the symlink pointing at a build that is not all there. Only folders this module made
-    (`.NAME.build-*` beside the store) are ever removed.
+    leave the symlink pointing at a build that is not all there. The build just replaced stays
+    until the next swap: RocksDB opens a table's files only when a query first needs them, so a
+    reader that opened it before this swap (`kg query`, `kg export`) would otherwise lose files
+    it has not read yet. Only folders this module made (`.NAME.build-*` beside the store) are
+    ever removed.
     """
     _fsync_tree(aside)
     previous = current_build(store_dir)
@@ -150,10 +154,13 @@ def _swap(aside: Path, store_dir: Path) -> None:
     link.symlink_to(aside.name)
     os.replace(link, store_dir)
     _fsync(store_dir.parent)
-    ours = previous is not None and previous.parent == store_dir.parent and \
-        previous.name.startswith(f".{store_dir.name}.build-")
-    if ours and previous != aside.resolve():
-        shutil.rmtree(previous, ignore_errors=True)
+    keep = {aside.resolve(), previous}
+    for folder in store_dir.parent.glob(f".{store_dir.name}.build-*"):
+        pid = folder.name.rsplit("-", 1)[-1]
+        if ".serve-" in folder.name or folder.resolve() in keep or not pid.isdigit():
+            continue
+        if int(pid) == os.getpid() or not _alive(int(pid)):  # finished builds, or ours
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _fsync_tree(folder: Path) -> None:
