@@ -5,18 +5,27 @@ Each test is named for what broke and says which input broke it.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
-from conftest import AS_OF, ROOT
+from conftest import AS_OF, BASE, ROOT, SEED
 from kg.errors import Problem
 from kg.mapping.keyphrases import _NOISE, strip_noise
 from kg.mapping.repositories import find_repositories
 from kg.parse import parse_text
 from kg.parse.profile import MAX_ABSTRACT, MAX_TITLE
+from kg.serve.nesting import MAX_NESTING, nesting
+from kg.store.remote import RemoteStore
+from kg.store.remote_build import build_remote
+from servers import PAPERS, Oxigraph, Server
 
 KG = [sys.executable, "-m", "kg"]
 HEAD = "Ann Example\n\nCV\nh-index3\n4papers\n1,234citations\nNovelty10%\nAI Score5\n\n1 Papers\n\n"
@@ -149,3 +158,118 @@ def problems_of(text: str) -> list[str]:
     with pytest.raises(ProfileError) as info:
         parse_text(text, "p.txt", AS_OF)
     return [str(p) for p in info.value.problems]
+
+
+# -- the server --------------------------------------------------------------------------------
+
+def children(pid: int) -> list[int]:
+    """The query workers of the server `pid` (not multiprocessing's resource tracker)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(int(child))
+    return sorted(found)
+
+
+def wait_dead(pid: int) -> None:
+    """Until `pid` is gone or a zombie: bounded, the kill is already sent."""
+    for _ in range(400):
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} did not die")
+
+
+@pytest.fixture(scope="module")
+def server(seed_store_dir: Path) -> Iterator[Server]:
+    s = Server("--store", str(seed_store_dir), "--workers", "2", "--timeout", "20")
+    yield s
+    s.stop()
+
+
+@pytest.mark.parametrize(("name", "query", "depth"), [
+    ("parentheses", "SELECT ?x { BIND(" + "(" * 5000 + "1" + ")" * 5000 + " AS ?x) }", 5002),
+    ("braces", "SELECT * " + "{" * 5000 + "}" * 5000, 5000),
+    ("negations", "SELECT ?x { BIND(" + "!" * 20000 + "true AS ?x) }", 20002),
+])
+def test_deep_nesting_killed_a_worker_and_answered_500(server, name, query, depth):
+    """5,000 nested parentheses or braces, or 20,000 `!`, overflowed the engine's stack: the
+    worker died and the answer was 500. Now 400 with the reason, before the engine sees it."""
+    before = children(server.process.pid)
+    response = server.query(query)
+    assert (response.status_code, response.text) == (400, (
+        f"this query is nested {depth:,} levels deep (brackets and prefix operators such as ! "
+        f"count); at most {MAX_NESTING} are allowed\n"))
+    assert children(server.process.pid) == before
+    assert server.count() == "50"
+
+
+def test_nesting_counts_no_brackets_in_strings_iris_or_comments():
+    text = ('SELECT * { ?s <http://a/((((> "((((" . FILTER(?a != ?b && !BOUND(?c)) } # ((((\n'
+            '?s ?p "1"^^xsd:int . FILTER(!(!(?x)))')
+    assert nesting(text) == 5
+    assert nesting("'''((((''' \"\"\"{{{{\"\"\" [ [ ] ]") == 2
+
+
+def test_killed_worker_failed_its_query_with_500(server):
+    """A query the engine cannot survive (BIND over a chain of 20,000 additions, nested in
+    its parse tree, not in the text) killed its worker: 500, now 503 with a reason; the
+    queries after it are answered."""
+    chain = "SELECT ?x { BIND(" + "+".join(["1"] * 20_000) + " AS ?x) }"
+    response = server.query(chain)
+    assert (response.status_code, response.headers["Retry-After"]) == (503, "2")
+    assert response.text == (
+        "the worker running this query died (out of memory, or a crash in the SPARQL engine) "
+        "and is being replaced. Try again shortly; the same request may fail the same way\n")
+    assert [server.count() for _ in range(4)] == ["50"] * 4
+
+
+def test_worker_killed_while_idle_failed_the_next_query(server):
+    """A worker killed while idle (the system out of memory) failed the next query sent to
+    it with 500: a dead worker is now replaced before a query reaches it."""
+    workers = children(server.process.pid)
+    assert len(workers) == 2
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    for pid in workers:
+        wait_dead(pid)
+    assert [server.count() for _ in range(4)] == ["50"] * 4
+    assert not set(children(server.process.pid)) & set(workers)
+
+
+def test_sending_an_update_to_sparql_said_querys(client):
+    """An update POSTed to /sparql was told 'this URL takes SPARQL querys'."""
+    response = client.post("/sparql", data="INSERT DATA {}",
+                           headers={"Content-Type": "application/sparql-update"})
+    assert (response.status_code, response.text) == (
+        400, "this URL takes SPARQL queries; send updates to /update\n")
+
+
+def test_pages_answered_500_while_the_remote_store_was_down(tmp_path: Path):
+    """With `kg serve --store URL` and that store stopped, /sparql said 502 but every page
+    answered 500. Pages now say 502 too, with the reason, and recover with the store."""
+    oxigraph = Oxigraph(tmp_path / "db")
+    try:
+        build_remote([SEED], RemoteStore(oxigraph.url), base=BASE, as_of=AS_OF,
+                     keyphrases=False)
+        server = Server("--store", oxigraph.url)
+        try:
+            assert requests.get(f"{server.url}/person/guoying-zhao", timeout=30).status_code == 200
+            oxigraph.stop()
+            down = f"the SPARQL store at {oxigraph.url} does not answer (is it running?)\n"
+            for path in ("/", "/person/guoying-zhao", "/person/guoying-zhao.ttl",
+                         "/paper/nothing-here", "/topic/cs.CV"):
+                response = requests.get(server.url + path, timeout=30)
+                assert (response.status_code, response.text) == (502, down), path
+            assert server.query(PAPERS).status_code == 502
+            oxigraph.start()
+            assert requests.get(f"{server.url}/person/guoying-zhao", timeout=30).status_code == 200
+        finally:
+            server.stop()
+    finally:
+        oxigraph.stop()

@@ -8,6 +8,17 @@ hang. An update, when allowed, is evaluated once, by one worker under the same t
 then writes its whole graph as a snapshot; every other copy (the other workers, replacements,
 the store behind the pages) loads that snapshot, so all copies are the same even when the update
 made blank nodes or called UUID(), RAND() or NOW().
+
+A worker may also die on its own: killed by the system when memory runs out, or by a query the
+engine cannot survive. The query it was answering gets `WorkerDied` (503); a worker found dead
+before it was given a query is replaced and the query goes to another, so a death never reaches
+the queries after it.
+
+An answer is serialised in the worker. Up to `PIECE` bytes it comes back in one message; a
+larger one is streamed, a piece at a time, while the worker is still writing it: neither the
+worker nor the server ever holds a whole large answer (a 1 GB cross product once left a worker
+holding 1.1 GB after answering, and the server peaking at 3.35 GB), and the timeout covers the
+answer as well as the query.
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -41,6 +53,11 @@ class Busy(Exception):
 
 class Timeout(Exception):
     """The query ran past the timeout; its worker was killed."""
+
+
+class WorkerDied(Exception):
+    """The worker answering died (killed by the system, or by a query the engine could not
+    survive); it is being replaced."""
 
 
 class BadRequest(Exception):
@@ -86,12 +103,26 @@ class ReloadJob:
     snapshot: str
 
 
+#: answers up to this size travel in one message (their status known before a byte is sent);
+#: larger ones are streamed in pieces of about this size
+PIECE = 1 << 20
+
+
 def execute_query(store: Any, job: QueryJob) -> tuple[str, bytes]:
     """Run `job` on `store`; returns (media type, body). Also used in-process by tests.
 
     Raises BadRequest for a query the engine refuses, NotAcceptable when the chosen media
     types cannot carry the result.
     """
+    media, result, fmt = _evaluate(store, job)
+    try:
+        return media, result.serialize(format=fmt)
+    except (SyntaxError, ValueError) as e:
+        raise BadRequest(str(e)) from None
+
+
+def _evaluate(store: Any, job: QueryJob) -> tuple[str, Any, Any]:
+    """(media type, lazy result, serialisation format) of `job`; raises as `execute_query`."""
     options: dict[str, Any] = {"base_iri": job.base}
     if job.graph_prefixes:
         options["prefixes"] = prefixes(job.base)
@@ -108,9 +139,56 @@ def execute_query(store: Any, job: QueryJob) -> tuple[str, bytes]:
         if media is None:
             raise NotAcceptable(is_graph)
         table = GRAPHS if is_graph else RESULTS
-        return media, result.serialize(format=table[media])
+        return media, result, table[media]
     except (SyntaxError, ValueError) as e:
         raise BadRequest(str(e)) from None
+
+
+class _Pieces:
+    """Where a worker serialises an answer: kept whole up to PIECE bytes, else sent on as
+    ("stream", media, first piece), ("piece", None, piece)…, then ("end", None, b"")."""
+
+    def __init__(self, conn: Connection, media: str) -> None:
+        self.conn, self.media = conn, media
+        self.buffer = bytearray()
+        self.streaming = False
+
+    def write(self, data: bytes) -> int:
+        self.buffer += data
+        if len(self.buffer) >= PIECE:
+            self.conn.send(("piece" if self.streaming else "stream", None if self.streaming
+                            else self.media, bytes(self.buffer)))
+            self.streaming = True
+            self.buffer.clear()
+        return len(data)
+
+    def flush(self) -> None:
+        """pyoxigraph flushes when it is done; pieces go when they are full."""
+
+    def finish(self) -> None:
+        if self.streaming:
+            if self.buffer:
+                self.conn.send(("piece", None, bytes(self.buffer)))
+            self.conn.send(("end", None, b""))
+        else:
+            self.conn.send(("ok", self.media, bytes(self.buffer)))
+
+
+def _answer_query(conn: Connection, store: Any, job: QueryJob) -> None:
+    """Evaluate `job` and send its answer, whole or in pieces. Raises BadRequest or
+    NotAcceptable (and anything else) only while nothing has been sent yet."""
+    media, result, fmt = _evaluate(store, job)
+    pieces = _Pieces(conn, media)
+    try:
+        result.serialize(pieces, format=fmt)
+    except Exception as e:
+        if pieces.streaming:  # the answer has begun: the server cuts it short
+            conn.send(("failed", f"{type(e).__name__}: {e}", b""))
+            return
+        if isinstance(e, SyntaxError | ValueError):
+            raise BadRequest(str(e)) from None
+        raise
+    pieces.finish()
 
 
 def execute_update(store: Any, job: UpdateJob) -> None:
@@ -142,8 +220,7 @@ def _serve(conn: Connection, source: Source) -> None:
                 store = load_snapshot(Path(job.snapshot))
                 conn.send(("ok", None, b""))
             else:
-                media, body = execute_query(store, job)
-                conn.send(("ok", media, body))
+                _answer_query(conn, store, job)
         except BadRequest as e:
             conn.send(("bad", str(e), b""))
         except NotAcceptable as e:
@@ -243,31 +320,82 @@ class QueryPool:
             with self._lock:
                 self._waiting -= 1
 
-    def run(self, job: QueryJob) -> tuple[str, bytes]:
-        """(media type, body) of `job`; raises Busy, Timeout, BadRequest or NotAcceptable."""
-        worker = self._acquire()
-        try:
-            worker.conn.send(job)
-            if not worker.conn.poll(self.timeout):
-                self._replace(worker)
-                worker = None
-                raise Timeout()
-            status, detail, body = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
-            if worker is not None:
-                self._replace(worker)
-                worker = None
-            raise RuntimeError("a query worker died") from None
-        finally:
-            if worker is not None:
-                self._idle.put(worker)
+    def run(self, job: QueryJob) -> tuple[str, bytes | Iterator[bytes]]:
+        """(media type, body) of `job`: the body whole, or, for a large answer, an iterator of
+        its pieces that holds the worker until it is exhausted or closed.
+
+        Raises Busy, Timeout, WorkerDied, BadRequest or NotAcceptable.
+        """
+        worker = self._hand_over(job)
+        deadline = time.monotonic() + self.timeout
+        status, detail, body = self._receive(worker, deadline)
+        if status == "stream":
+            return detail, self._stream(worker, body, deadline)
+        self._idle.put(worker)
         return _answer(status, detail, body)
+
+    def _hand_over(self, job: QueryJob) -> _Worker:
+        """A live worker that has been sent `job`. One found dead (killed while idle) is
+        replaced and the next one tried: the query has not run, it need not fail."""
+        for _ in range(self.size + 1):
+            worker = self._acquire()
+            # an idle worker has nothing to say: a readable pipe is the EOF of a dead one
+            if worker.process.is_alive() and not worker.conn.poll(0):
+                try:
+                    worker.conn.send(job)
+                    return worker
+                except OSError:  # it died just now
+                    pass
+            log.warning("a query worker had died while idle (exit code %s); replacing it",
+                        worker.process.exitcode)
+            self._replace(worker)
+        raise WorkerDied()
+
+    def _receive(self, worker: _Worker, deadline: float) -> tuple[str, Any, bytes]:
+        """The worker's next message; on Timeout or WorkerDied the worker is replaced."""
+        try:
+            ready = worker.conn.poll(max(0.0, deadline - time.monotonic()))
+            if ready:
+                return worker.conn.recv()
+        except (EOFError, OSError):
+            log.error("a query worker died while answering (exit code %s); replacing it",
+                      worker.process.exitcode if not worker.process.is_alive() else None)
+            self._replace(worker)
+            raise WorkerDied() from None
+        self._replace(worker)
+        raise Timeout()
+
+    def _stream(self, worker: _Worker, first: bytes, deadline: float) -> Iterator[bytes]:
+        """The pieces of a large answer. Cut short (the worker killed, the pieces ending in an
+        exception so that the client sees a truncated answer, never a complete-looking one)
+        when the deadline passes, the worker dies or fails, or the client goes away."""
+        finished = False
+        try:
+            yield first
+            while True:
+                status, detail, piece = self._receive(worker, deadline)
+                if status == "end":
+                    finished = True
+                    return
+                if status != "piece":
+                    raise RuntimeError(f"the answer failed while it was being sent: {detail}")
+                yield piece
+        except Timeout:
+            raise RuntimeError(f"the answer ran past the {self.timeout:g} s limit and was cut "
+                               "short") from None
+        except WorkerDied:
+            raise RuntimeError("the query worker died while sending the answer") from None
+        finally:
+            if finished:
+                self._idle.put(worker)
+            elif worker in self._workers:  # cut short: it may be mid-piece, start afresh
+                self._replace(worker)
 
     def update(self, job: UpdateJob) -> Path:
         """Evaluate `job` in one worker and bring every worker to its result.
 
         Returns the snapshot (N-Quads) of the updated graph, for the caller's own copy. Raises
-        BadRequest or Timeout (nothing changed anywhere), or Busy.
+        BadRequest, Timeout or WorkerDied (nothing changed anywhere), or Busy.
         """
         with self._update_lock:
             held = []
@@ -280,17 +408,28 @@ class QueryPool:
                 raise Busy() from None
             try:
                 snapshot = self._next_snapshot()
-                first = held[0]
-                first.conn.send(replace(job, snapshot=str(snapshot)))
-                if not first.conn.poll(self.timeout):
-                    held.remove(first)
-                    self._replace(first)  # its copy may be half-changed: start afresh
-                    raise Timeout()
-                _answer(*first.conn.recv())
-                for worker in held[1:]:
-                    worker.conn.send(ReloadJob(str(snapshot)))
+                first = held.pop(0)  # its copy may end half-changed: replaced unless it ends
+                try:
+                    first.conn.send(replace(job, snapshot=str(snapshot)))
+                except OSError:
+                    self._replace(first)
+                    raise WorkerDied() from None
+                answer = self._receive(first, time.monotonic() + self.timeout)
+                held.insert(0, first)
+                _answer(*answer)
+                sent = {}
+                for worker in held[1:]:  # they load at once, each in its process
+                    try:
+                        worker.conn.send(ReloadJob(str(snapshot)))
+                        sent[worker] = True
+                    except OSError:
+                        sent[worker] = False
                 for worker in list(held[1:]):
-                    status, detail, _ = worker.conn.recv()
+                    try:
+                        status, detail, _ = (worker.conn.recv() if sent[worker]
+                                             else ("died", "it had died", b""))
+                    except (EOFError, OSError):
+                        status, detail = "died", "it died"
                     if status != "ok":
                         log.error("a query worker could not load the snapshot: %s", detail)
                         held.remove(worker)

@@ -19,6 +19,7 @@ from kg.mapping.vocab import prefixes
 from kg.serve.description import SD_PREFIXES, service_description
 from kg.serve.fetches import Refused, check_query, check_update
 from kg.serve.negotiation import GRAPHS, RESULTS, choose
+from kg.serve.nesting import TooDeep, check_nesting
 from kg.serve.pool import (
     BadRequest,
     Busy,
@@ -26,6 +27,7 @@ from kg.serve.pool import (
     QueryJob,
     Timeout,
     UpdateJob,
+    WorkerDied,
     execute_query,
     execute_update,
 )
@@ -43,6 +45,7 @@ FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 RETRY_AFTER_SECONDS = "2"
+_PLURAL = {"query": "queries", "update": "updates"}
 
 
 class ProtocolError(Exception):
@@ -92,7 +95,8 @@ def _params(kind: str) -> tuple[str | None, MultiDict]:
         params = request.args
         texts = [_body_text()]
     elif request.mimetype in (QUERY_TYPE, UPDATE_TYPE):
-        raise ProtocolError(400, f"this URL takes SPARQL {kind}s; send {other}s to "
+        raise ProtocolError(400, f"this URL takes SPARQL {_PLURAL[kind]}; send "
+                                 f"{_PLURAL[other]} to "
                                  f"{'/update' if kind == 'query' else '/sparql'}")
     else:
         raise ProtocolError(415, f"unsupported media type {request.mimetype or '(none)'!r}: "
@@ -119,7 +123,10 @@ def endpoint() -> Response:
             return _description()
         return _text(400, "missing 'query' parameter")
     try:
+        check_nesting(query)
         check_query(query)
+    except TooDeep as e:
+        return _text(400, str(e))
     except Refused as e:
         return _text(e.status, str(e))
     fmt = params.get("format")
@@ -154,7 +161,19 @@ def endpoint() -> Response:
     except Busy:
         return _text(503, "the endpoint is busy; try again shortly",
                      **{"Retry-After": RETRY_AFTER_SECONDS})
+    except WorkerDied:
+        return _died("query")
     return Response(body, mimetype=media, headers={"Vary": "Accept"})
+
+
+def _died(kind: str) -> Response:
+    """A worker died under the request (out of memory, or a query the engine could not
+    survive): the service is fine and a fresh worker is on its way, so 503, not 500."""
+    unchanged = "; nothing was changed" if kind == "update" else ""
+    return _text(503, f"the worker running this {kind} died (out of memory, or a crash in the "
+                      f"SPARQL engine) and is being replaced{unchanged}. Try again shortly; "
+                      "the same request may fail the same way",
+                 **{"Retry-After": RETRY_AFTER_SECONDS})
 
 
 def _head(job: QueryJob | UpdateJob) -> str:
@@ -261,6 +280,10 @@ def update() -> Response:
         return _text(400, str(e))
     job = UpdateJob(text, config.base or request.base_url, config.base is not None)
     try:
+        check_nesting(text, "update")
+    except TooDeep as e:
+        return _text(400, str(e))
+    try:
         check_update(text, config.load_from, job.base,
                      prefixes(job.base) if job.graph_prefixes else None)
     except Refused as e:
@@ -289,4 +312,6 @@ def update() -> Response:
     except Busy:
         return _text(503, "the endpoint is busy; try again shortly",
                      **{"Retry-After": RETRY_AFTER_SECONDS})
+    except WorkerDied:
+        return _died("update")
     return Response(status=204)
