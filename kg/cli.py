@@ -396,6 +396,12 @@ def diff(old: Path, new: Path, show: int, as_json: bool) -> None:
                    "or auto (memory while the copies fit in half the available memory).")
 @click.option("--max-queued", default=8, show_default=True, type=click.IntRange(min=0),
               help="Queries that may wait for a worker; beyond that, 503 with Retry-After.")
+@click.option("--request-timeout", default=20.0, show_default=True,
+              type=click.FloatRange(min=1),
+              help="Seconds a request (headers and body) may take to arrive from its first "
+                   "byte, and an idle connection may stay open; then it is closed (slowloris).")
+@click.option("--max-connections", default=1000, show_default=True,
+              type=click.IntRange(min=10), help="Open connections kept at once.")
 @click.option("--dumps", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DUMPS,
               show_default=True, help="Folder of `kg export`, served at /dumps/.")
 @click.option("--allow-update", is_flag=True, help="Open a SPARQL Update endpoint at /update.")
@@ -412,14 +418,20 @@ def diff(old: Path, new: Path, show: int, as_json: bool) -> None:
 def serve(store: str, sparql_paths: str, data: Path | None, host: str, port: int,
           timeout: float, workers: int, mode: str, max_queued: int, dumps: Path,
           allow_update: bool, update_token: str | None, load_from: tuple[str, ...],
-          public_hosts: tuple[str, ...]) -> None:
-    """Serve the graph: SPARQL 1.1 Protocol at /sparql and a page for every entity."""
+          public_hosts: tuple[str, ...], request_timeout: float,
+          max_connections: int) -> None:
+    """Serve the graph: SPARQL 1.1 Protocol at /sparql and a page for every entity.
+
+    Limits: a query (and its answer) gets --timeout seconds (504 beyond), --max-queued wait for
+    a worker (503 beyond), request bodies 1 MiB (413), queries nest at most 100 levels (400),
+    a request must arrive within --request-timeout.
+    """
     from kg.serve.run import Listen, serve_local, serve_remote
     from kg.serve.source import Source
     from kg.store.remote import is_remote
 
     listen = Listen(host, port, timeout, workers, max_queued, dumps, allow_update, update_token,
-                    mode, public_hosts, load_from)
+                    mode, public_hosts, load_from, request_timeout, max_connections)
     say = lambda message: err.print(message, markup=False)  # noqa: E731
     if mode != "auto" and (data is not None or is_remote(store)):
         raise KgError("--mode is for a built local store (--store DIR)")

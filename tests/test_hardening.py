@@ -5,8 +5,11 @@ Each test is named for what broke and says which input broke it.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -273,3 +276,54 @@ def test_pages_answered_500_while_the_remote_store_was_down(tmp_path: Path):
             server.stop()
     finally:
         oxigraph.stop()
+
+
+def trickle(sockets: list[socket.socket]) -> None:
+    """One more byte of a request that never ends, on each socket."""
+    for s in sockets:
+        with contextlib.suppress(OSError):  # closed by the server: what it may do
+            s.send(b"X")
+
+
+@pytest.mark.slow
+def test_slowloris_starved_a_normal_client(server):
+    """200 connections sending a byte a second held all of waitress's 100 connections: a
+    normal client got 2 answers and 2 timeouts in 10 s. Now it gets every answer."""
+    slow = []
+    try:
+        for _ in range(200):
+            s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            s.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            slow.append(s)
+        for _ in range(2):  # the server has taken them all in
+            time.sleep(1)
+            trickle(slow)
+        answers = []
+        for _ in range(5):
+            answers.append(requests.get(f"{server.url}/sparql", params={"query": PAPERS},
+                                        headers={"Accept": "text/csv"}, timeout=10).text)
+            trickle(slow)
+        assert answers == ["n\r\n50\r\n"] * 5
+    finally:
+        for s in slow:
+            s.close()
+
+
+def test_request_trickling_in_held_its_connection_for_ever(seed_store_dir: Path):
+    """A request sent a byte at a time kept its connection as long as the bytes came; now it
+    must arrive within --request-timeout of its first byte."""
+    quick = Server("--store", str(seed_store_dir), "--workers", "1", "--request-timeout", "1")
+    try:
+        with socket.create_connection(("127.0.0.1", quick.port), timeout=5) as s:
+            s.sendall(b"GET /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            for _ in range(60):  # 30 s of trickling at the most; the limit is 1 s
+                readable, _, _ = select.select([s], [], [], 0.5)
+                if readable:
+                    assert s.recv(1024) == b""  # closed, no answer
+                    break
+                s.send(b"X")
+            else:
+                raise AssertionError("the server kept a request trickling in for 30 s")
+        assert quick.count() == "50"
+    finally:
+        quick.stop()

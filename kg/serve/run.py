@@ -14,11 +14,11 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-import waitress
 from flask import Flask
 from pyoxigraph import RdfFormat
 
 from kg.errors import KgError
+from kg.serve import http
 from kg.serve.app import ServeConfig, create_app
 from kg.serve.hosts import is_loopback, trusted_hosts
 from kg.serve.pool import QueryPool
@@ -51,6 +51,10 @@ class Listen:
     public_hosts: tuple[str, ...] = ()
     #: IRI prefixes SPARQL `LOAD` may fetch from (none: LOAD is refused)
     load_from: tuple[str, ...] = ()
+    #: seconds a request may take to arrive, from its first byte (slowloris)
+    request_timeout: float = 20.0
+    #: open connections kept at once
+    max_connections: int = 1000
 
 
 def check(listen: Listen) -> None:
@@ -183,7 +187,7 @@ def _listen(app: Flask, listen: Listen, say: Say) -> None:
     where = f"http://{listen.host}:{listen.port}"
     say(f"serving on {where}/ — SPARQL at {where}/sparql"
         + (f", updates at {where}/update" if listen.allow_update else ""))
-    waitress.serve(app, host=listen.host, port=listen.port,
-                   threads=listen.workers + listen.max_queued + 2, ident="kg", _quiet=True)
+    http.serve(app, listen.host, listen.port, threads=listen.workers + listen.max_queued + 2,
+               request_timeout=listen.request_timeout, max_connections=listen.max_connections)
 
 
