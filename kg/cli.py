@@ -305,6 +305,7 @@ def export(store: str, sparql_paths: str, out_dir: Path, formats: tuple[str, ...
     if is_remote(store):
         raise KgError("kg export reads a local store; export on the machine of the SPARQL "
                       "server (e.g. `oxigraph dump`) or build a local store first")
+    _warn_if_loopback(Path(store))
     with err.status("exporting…") as status:
         report = run_export(Path(store), out_dir, formats or tuple(DUMP_FORMATS), compress=compress,
                             license_iri=license_iri, validate=not no_validate,
@@ -327,6 +328,20 @@ def export(store: str, sparql_paths: str, out_dir: Path, formats: tuple[str, ...
             table.add_row(path.name, f"{path.stat().st_size:,}", "")
     out.print(table)
     out.print(f"{report.seconds:.2f} seconds")
+
+
+def _warn_if_loopback(store: Path) -> None:
+    """Dumps are for publishing: IRIs under a loopback base dereference for nobody else."""
+    from urllib.parse import urlsplit
+
+    from kg.serve.hosts import is_loopback
+    from kg.store.local import read_info
+
+    base = read_info(store.resolve()).base
+    if is_loopback(urlsplit(base).hostname or ""):
+        err.print(f"warning: the graph's base IRI {base} is a loopback address, so its IRIs "
+                  "dereference for nobody else; to publish these dumps, rebuild with "
+                  "--base https://YOUR-HOST/", markup=False)
 
 
 @main.command()

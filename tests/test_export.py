@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
@@ -40,7 +40,7 @@ def _store_graph(store_dir: Path) -> Graph:
     """The merged graph of the store as an rdflib graph, to compare dumps parsed by rdflib."""
     db, _ = open_read_only(store_dir)
     merged = Graph()
-    for quad in db.quads_for_pattern(None, None, None, None):
+    for quad in db.quads_for_pattern(None, None, None, DefaultGraph()):
         merged.add(triple_to_rdflib(quad.triple))
     return merged
 
@@ -64,14 +64,19 @@ def test_triple_dumps_round_trip_as_the_merged_graph(dumps, seed_store_dir, name
     assert isomorphic(graph, expected)
 
 
-def test_jsonld_round_trips_through_the_published_context(dumps, seed_store_dir):
+def test_jsonld_is_self_contained_and_parses_offline_to_the_merged_graph(dumps, seed_store_dir):
+    """Regression: the dump named its @context by URL (the server's), so reading it needed that
+    server; the context is inline now, the same as the published one."""
     document = json.loads((dumps / "scholarkg.jsonld").read_text(encoding="utf-8"))
-    assert document["@context"] == BASE + "context.jsonld"
     published = json.loads((dumps / "context.jsonld").read_text(encoding="utf-8"))
-    document["@context"] = published["@context"]  # what a client fetches from that URL
-    graph = Graph().parse(data=json.dumps(document), format="json-ld")
+    assert document["@context"] == published["@context"]
+    graph = Graph().parse(dumps / "scholarkg.jsonld", format="json-ld")
     assert len(graph) == 3070
     assert isomorphic(graph, _store_graph(seed_store_dir))
+    db, _ = open_read_only(seed_store_dir)
+    parsed = {q.triple for q in parse(path=str(dumps / "scholarkg.jsonld"),
+                                      format=RdfFormat.JSON_LD)}
+    assert parsed == {q.triple for q in db.quads_for_pattern(None, None, None, DefaultGraph())}
     profile = next(n for n in document["@graph"] if n["@type"] == "ProfilePage")
     assert (profile["hIndex"], profile["citationCount"], profile["asOf"]) == (45, 7698,
                                                                              "2026-11-24")
@@ -166,6 +171,9 @@ def test_export_cli_and_served_files(runner, seed_store_dir, tmp_path, app):
     result = runner.invoke(main, ["export", "--store", str(seed_store_dir), "--out", str(out),
                                   "--format", "ttl", "--format", "nq", "--gzip"])
     assert result.exit_code == 0, result.output
+    assert ("warning: the graph's base IRI http://127.0.0.1:8000/ is a loopback address, so its "
+            "IRIs dereference for nobody else; to publish these dumps, rebuild with "
+            "--base https://YOUR-HOST/\n") in result.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "context.jsonld", "scholarkg.nq.gz", "scholarkg.ttl.gz", "shacl-report.ttl",
         "void.ttl"]
@@ -241,3 +249,12 @@ def test_merged_subjects_come_in_sparql_order_and_triples_once():
     # "a" sorts before "a-b" by code point (as SPARQL's ORDER BY), though "<a>" > "<a-b>"
     assert list(subjects(store, "http://x.org/")) == [blank, short, longer]
     assert [t.subject for t in merged_triples(store, "http://x.org/")] == [blank, short, longer]
+
+
+def test_export_of_a_published_base_does_not_warn(runner, tmp_path):
+    store = tmp_path / "store"
+    build([SEED], store, base="https://kg.example.org/", as_of=AS_OF, keyphrases=False)
+    result = runner.invoke(main, ["export", "--store", str(store), "--out", str(tmp_path / "o"),
+                                  "--format", "nq", "--no-validate"])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr

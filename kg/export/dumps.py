@@ -84,7 +84,7 @@ def merged_triples(store: Store, base: str) -> Iterator[Triple]:
 
 def write_dump(store: Store, base: str, fmt: str, out_dir: Path, compress: bool) -> DumpFile:
     """Write one dump file into `out_dir` (atomically: a temporary name, then a rename)."""
-    from kg.export.jsonld import CONTEXT_PATH, write_jsonld
+    from kg.export.jsonld import write_jsonld
 
     rdf_format, media_type = FORMATS[fmt]
     path = out_dir / f"{DUMP_NAME}.{fmt}{'.gz' if compress else ''}"
@@ -96,7 +96,7 @@ def write_dump(store: Store, base: str, fmt: str, out_dir: Path, compress: bool)
             if rdf_format in (RdfFormat.N_QUADS, RdfFormat.TRIG):
                 store.dump(output, rdf_format, prefixes=prefixes(base))
             elif rdf_format is RdfFormat.JSON_LD:
-                write_jsonld(merged_triples(store, base), output, base + CONTEXT_PATH, base)
+                write_jsonld(merged_triples(store, base), output, base)
             else:
                 serialize(merged_triples(store, base), output, rdf_format,
                           prefixes=prefixes(base))

@@ -1,4 +1,9 @@
-"""JSON-LD dumps that use our published @context and compact to short keys.
+"""JSON-LD dumps with our @context inline, compacted to short keys.
+
+The dump carries its context inline, so that it parses offline to exactly the merged graph (a
+context behind a URL would make every reader fetch it, and a dump moved elsewhere would point
+at a server that may be gone); the same context is published at `/context.jsonld` for pages
+and clients that want to share it.
 
 The context is generated from the vocabulary and the SHACL shapes (never written by hand): a
 short key for every term we use, with the datatype or `@id` coercion the shapes declare, so
@@ -66,11 +71,11 @@ def _coercions(base: str) -> dict[str, str]:
     return found
 
 
-def write_jsonld(triples: Iterable[Triple], output: IO[bytes], context_url: str,
-                 base: str) -> None:
+def write_jsonld(triples: Iterable[Triple], output: IO[bytes], base: str) -> None:
     """Write `triples` (grouped by subject) as one JSON-LD document with `@graph`."""
     ctx = context(base)
-    output.write(b'{"@context": ' + json.dumps(context_url).encode() + b', "@graph": [')
+    output.write(b'{"@context": ' + json.dumps(ctx, ensure_ascii=False, sort_keys=True).encode()
+                 + b', "@graph": [')
     first = True
     for _subject, group in groupby(triples, key=lambda t: t.subject):
         node = _compact(group, ctx)

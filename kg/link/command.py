@@ -9,6 +9,7 @@ dblp and Wikidata are read from an RDF dump (`--dump`) or asked through their SP
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from kg.config import DEFAULT_STORE
 from kg.errors import KgError
 from kg.link.model import Outcome, Thresholds
 from kg.link.run import DEFAULT_LIMITS, Report, link_source
+from kg.mapping.vocab import curie
 from kg.store.local import open_read_only
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -114,13 +116,29 @@ def _write_sssom(report: Report, store_dir: Path, path: Path) -> None:
 
 
 def _print(report: Report, store: Path) -> None:
+    if not report.decisions:  # arXiv, GitHub: nothing matched, every link certain
+        by_predicate = Counter(curie(link.predicate.value) for link in report.links)
+        table = Table("predicate", "links", title=f"kg link {report.source}",
+                      title_justify="left")
+        for predicate, count in sorted(by_predicate.items()):
+            table.add_row(predicate, f"{count:,}")
+    else:
+        table = _matches(report)
+    out.print(table)
+    _print_rest(report, store)
+
+
+def _matches(report: Report) -> Table:
     table = Table("", "candidates", "sameAs", "closeMatch", "below threshold", "ambiguous",
                   title=f"kg link {report.source}", title_justify="left",
                   caption="candidates: pairs scored; the other columns count entities of ours",
                   caption_justify="left")
     for kind, _entities, *figures in report.rows():
         table.add_row(kind + "s", *(f"{n:,}" for n in figures))
-    out.print(table)
+    return table
+
+
+def _print_rest(report: Report, store: Path) -> None:
     derived: dict[str, int] = {}
     for item in report.links:
         if item.into.key:

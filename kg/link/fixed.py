@@ -1,10 +1,10 @@
 """Links that need no reference data: arXiv categories and GitHub repositories.
 
 An arXiv category is named by its code, and arXiv publishes one page per category at
-`https://arxiv.org/list/<code>` (it has no other IRI for them): that is the IRI a topic is
-linked to. A GitHub repository's canonical IRI is `https://github.com/<owner>/<repo>` (the
-normalised URL the profile cited; GitHub itself resolves other casings to it), and its owner
-account is `https://github.com/<owner>`. Both are certain, so their confidence is 1.
+`https://arxiv.org/list/<code>`; it has no other IRI for them, and a topic is not a web page,
+so the page is `rdfs:seeAlso`, never `owl:sameAs`. A repository node already names its GitHub
+page (`schema:codeRepository`); what a link adds is its owner account,
+`https://github.com/<owner>`. Both are certain, so their confidence is 1.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from pyoxigraph import QuerySolutions, Store
 
-from kg.link.links import SAME_AS, Link, Target
+from kg.link.links import SEE_ALSO, Link, Target
 from kg.mapping.repositories import normalise
 from kg.mapping.vocab import kg_terms
 from kg.store.query import run_query
@@ -41,18 +41,18 @@ def _rows(store: Store, base: str, query: str) -> list[dict[str, str]]:
 
 
 def arxiv_links(store: Store, base: str) -> list[Link]:
-    """owl:sameAs from each arXiv topic of the graph to its arXiv category page."""
+    """rdfs:seeAlso from each arXiv topic of the graph to its arXiv category page."""
     links = []
     for row in _rows(store, base, _TOPICS):
         code = row["code"]
         if _CATEGORY.match(code):
-            links.append(Link(row["topic"], SAME_AS, ARXIV_LIST + code, 1.0,
+            links.append(Link(row["topic"], SEE_ALSO, ARXIV_LIST + code, 1.0,
                               "arXiv category code", (f"schema:termCode {code}",), ARXIV))
     return links
 
 
 def github_links(store: Store, base: str) -> list[Link]:
-    """owl:sameAs to each GitHub repository's canonical IRI, and kg:ownerAccount to its owner."""
+    """kg:ownerAccount from each GitHub repository to its owner's account."""
     owner_account = kg_terms(base).ownerAccount
     links = []
     for row in _rows(store, base, _REPOSITORIES):
@@ -61,8 +61,6 @@ def github_links(store: Store, base: str) -> list[Link]:
             continue
         owner = canonical.rsplit("/", 1)[0]
         evidence = (f"schema:codeRepository {row['url']}",)
-        links.append(Link(row["repository"], SAME_AS, canonical, 1.0, "GitHub repository URL",
-                          evidence, GITHUB))
         links.append(Link(row["repository"], owner_account, owner, 1.0,
                           "GitHub repository URL: owner", evidence, GITHUB))
     return links

@@ -37,6 +37,7 @@ from kg.mapping.vocab import (
 QuadOf = Callable[[NamedNode, NamedNode, NamedNode | Literal], Quad]
 SAME_AS = NamedNode(OWL + "sameAs")
 CLOSE_MATCH = NamedNode(SKOS + "closeMatch")
+SEE_ALSO = NamedNode(RDFS + "seeAlso")
 _DECIMAL = NamedNode(XSD + "decimal")
 _DATE_TIME = NamedNode(XSD + "dateTime")
 _INTEGER = NamedNode(XSD + "integer")

@@ -3,10 +3,11 @@ field's standard form for a mapping's confidence and justification.
 
 Each source's links become one mapping set, written with the maintained `sssom` package as
 SSSOM/TSV (its YAML metadata embedded, `#`-prefixed) and as SSSOM/RDF (Turtle). A mapping is
-`subject_id predicate_id object_id` (owl:sameAs or skos:closeMatch; kg:ownerAccount is no
-mapping and is left out), with our confidence, a `semapv` justification (title, year and
-authors, or name and shared papers: `semapv:CompositeMatching`; an identifier taken from a
-matched record: `semapv:MappingChaining`; an arXiv code or a GitHub URL: `semapv:LexicalMatching`),
+`subject_id predicate_id object_id` (owl:sameAs, skos:closeMatch, or rdfs:seeAlso from a topic
+to its arXiv page; kg:ownerAccount is no mapping and is left out), with our confidence, a
+`semapv` justification (title, year and authors, or name and shared papers:
+`semapv:CompositeMatching`; an identifier taken from a matched record:
+`semapv:MappingChaining`; an arXiv code: `semapv:LexicalMatching`),
 the evidence as `comment`, our title or name as `subject_label`, the tool and the date.
 
 `sssom` is an optional dependency (`scholarkg[sssom]`: it brings pandas and LinkML), imported
@@ -27,20 +28,20 @@ from pyoxigraph import NamedNode, QuerySolutions, Store
 from kg import __version__
 from kg.config import DEFAULT_LICENSE
 from kg.errors import KgError
-from kg.link.links import CLOSE_MATCH, SAME_AS, Link, Target
+from kg.link.links import CLOSE_MATCH, SAME_AS, SEE_ALSO, Link, Target
 from kg.mapping.iris import LINK_GRAPHS, Minter
-from kg.mapping.vocab import OWL, SKOS
+from kg.mapping.vocab import OWL, RDFS, SKOS
 from kg.store.query import run_query
 
 SEMAPV = "https://w3id.org/semapv/vocab/"
 #: the prefixes of every CURIE a link set uses (our base is `kg`)
 PREFIXES = {
-    "owl": OWL, "skos": SKOS, "semapv": SEMAPV,
+    "owl": OWL, "skos": SKOS, "rdfs": RDFS, "semapv": SEMAPV,
     "dblp": "https://dblp.org/", "wd": "http://www.wikidata.org/entity/",
     "openalex": "https://openalex.org/", "orcid": "https://orcid.org/", "doi": "https://doi.org/",
     "arxiv": "https://arxiv.org/list/", "github": "https://github.com/",
 }
-MAPPING_PREDICATES = (SAME_AS.value, CLOSE_MATCH.value)
+MAPPING_PREDICATES = (SAME_AS.value, CLOSE_MATCH.value, SEE_ALSO.value)
 TOOL = f"scholarkg {__version__}"
 
 

@@ -21,7 +21,7 @@ from kg.link.backends import EndpointSparql, Progress, loaded_dumps, no_progress
 from kg.link.identifiers import DOI, ORCID, scheme
 from kg.link.links import CLOSE_MATCH, SAME_AS, Link, Run, Target, link_node, link_quads
 from kg.link.local import read_local
-from kg.link.model import Candidate, Decision, LocalGraph, Outcome, Reference, Thresholds
+from kg.link.model import Decision, LocalGraph, Outcome, Reference, Thresholds
 from kg.link.papers import match_papers
 from kg.link.persons import match_persons
 from kg.link.sources import dblp, openalex, wikidata
@@ -170,7 +170,7 @@ def link_source(store_dir: Path, name: str, *, dumps: Sequence[Path] = (),
     if name in FIXED:
         target, make = FIXED[name]
         links = make(store, info.base)
-        report.decisions = [_certain(link) for link in links if link.predicate == SAME_AS]
+        report.decisions = []  # nothing was matched: `kg link` lists the links themselves
         inputs: tuple[str, ...] = ()
         limits_used = None
     else:
@@ -196,12 +196,3 @@ def link_source(store_dir: Path, name: str, *, dumps: Sequence[Path] = (),
         replace_graphs(store_dir, {mint.link_graph(name): quads})
         report.written = True
     return report
-
-
-def _certain(link: Link) -> Decision:
-    """A link that needed no matching, as a decision for the summary."""
-    kind = "topic" if link.into is fixed.ARXIV else "repository"
-    candidate = Candidate(link.subject, link.target, 1.0, link.evidence)
-    return Decision(kind, link.subject, Outcome.SAME_AS, candidate, (candidate,))
-
-

@@ -118,3 +118,15 @@ def prefixes(_base: str | None = None) -> dict[str, str]:
         "prov": PROV,
         "void": VOID,
     }
+
+
+def curie(iri: str) -> str:
+    """`schema:name` for an IRI of a namespace of `prefixes`, else the IRI itself."""
+    for prefix, namespace in _NAMESPACES:
+        local = iri[len(namespace):]
+        if iri.startswith(namespace) and local and "/" not in local and "#" not in local:
+            return f"{prefix}:{local}"
+    return iri
+
+
+_NAMESPACES = sorted(prefixes().items(), key=lambda kv: -len(kv[1]))

@@ -9,14 +9,13 @@ types come from the endpoint's one negotiation table; reads live in `describe`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
-from kg.mapping.vocab import KG, ONTOLOGY, RDF, RDF_TYPE, XSD, prefixes, schema
+from kg.mapping.vocab import KG, ONTOLOGY, RDF, RDF_TYPE, XSD, curie, prefixes, schema
 from kg.serve.describe import Description, Reader, load_ontology, ontology_terms
 from kg.serve.negotiation import GRAPHS, SHORT_NAMES, choose
 from kg.store.stats import graph_stats
@@ -125,7 +124,7 @@ def ontology(suffix: str | None = None) -> Response:
     head = {t.predicate.value: t.object for t in triples if t.subject.value == iri}
     terms = ontology_terms(triples, KG)
     return _html("pages/ontology.html", iri=iri, head=head, terms=terms, formats=FORMATS,
-                 curie=lambda i: _curie(i, base), href=lambda i: _href(i, base))
+                 curie=curie, href=lambda i: _href(i, base))
 
 
 @bp.get("/<path:path>")
@@ -183,31 +182,17 @@ def _href(iri: str, base: str) -> str | None:
     return iri if iri.startswith(_LINKABLE) else None
 
 
-@lru_cache(maxsize=8)
-def _namespaces(base: str) -> list[tuple[str, str]]:
-    return sorted(prefixes(base).items(), key=lambda kv: -len(kv[1]))
-
-
-def _curie(iri: str, base: str) -> str:
-    """`schema:name` for an IRI of a common namespace, else the IRI itself."""
-    for prefix, namespace in _namespaces(base):
-        local = iri[len(namespace):]
-        if iri.startswith(namespace) and local and "/" not in local and "#" not in local:
-            return f"{prefix}:{local}"
-    return iri
-
-
 def _term(term: Any, base: str, labels: dict[str, str]) -> dict[str, Any]:
     """How one RDF term is shown: text, link, IRI on hover, and a datatype or language note."""
     if isinstance(term, NamedNode):
         iri = term.value
-        return {"text": labels.get(iri) or _label_of_part(iri, labels) or _curie(iri, base),
+        return {"text": labels.get(iri) or _label_of_part(iri, labels) or curie(iri),
                 "href": _href(iri, base), "iri": iri, "note": None,
                 "external": _local(iri, base) is None}
     if isinstance(term, Literal):
         note = f"@{term.language}" if term.language else None
         if note is None and term.datatype.value not in _PLAIN:
-            note = _curie(term.datatype.value, base)
+            note = curie(term.datatype.value)
         return {"text": term.value, "href": None, "iri": None, "note": note, "external": False}
     text = f"_:{term.value}" if isinstance(term, BlankNode) else str(term)
     return {"text": text, "href": None, "iri": None, "note": None, "external": False}
@@ -221,7 +206,7 @@ def _label_of_part(iri: str, labels: dict[str, str]) -> str | None:
 
 def _property_key(iri: str, base: str) -> tuple[int, str]:
     """rdf:type first, then schema:name, then by prefixed name."""
-    return {RDF_TYPE.value: 0, schema.name.value: 1}.get(iri, 2), _curie(iri, base)
+    return {RDF_TYPE.value: 0, schema.name.value: 1}.get(iri, 2), curie(iri)
 
 
 def _values(triples: list[Triple], base: str, labels: dict[str, str]) -> dict[str, list[Any]]:
