@@ -19,6 +19,7 @@ from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfForm
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from kg import __version__
 from kg.config import (
@@ -32,6 +33,7 @@ from kg.config import (
 )
 from kg.errors import KgError, ProfileError
 from kg.parse import find_sources
+from kg.text import visible
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -221,7 +223,9 @@ def query(sparql: str, store: str, sparql_paths: str, fmt: str) -> None:
 def _print_result(result, fmt: str) -> None:  # type: ignore[no-untyped-def]
     if isinstance(result, QuerySolutions | QueryBoolean) and fmt != "table":
         results_format = QueryResultsFormat.JSON if fmt == "json" else QueryResultsFormat.CSV
-        sys.stdout.write(result.serialize(format=results_format).decode("utf-8"))
+        text = result.serialize(format=results_format).decode("utf-8")
+        # CSV writes literals raw (JSON and Turtle escape them): not so on a terminal
+        sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
         if fmt == "json":
             sys.stdout.write("\n")
     elif isinstance(result, QueryBoolean):
@@ -230,7 +234,9 @@ def _print_result(result, fmt: str) -> None:  # type: ignore[no-untyped-def]
         names = [v.value for v in result.variables]
         table = Table(*names)
         for row in result:
-            table.add_row(*("" if row[n] is None else _show(row[n]) for n in names))
+            # Text, not markup: '[bold]' or '[/x]' in the data is printed as it is
+            table.add_row(*(Text("" if row[n] is None else visible(_show(row[n])))
+                            for n in names))
         out.print(table)
     else:
         sys.stdout.write(result.serialize(format=RdfFormat.TURTLE).decode("utf-8"))

@@ -18,13 +18,16 @@ from pathlib import Path
 
 import pytest
 import requests
+from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from conftest import AS_OF, BASE, ROOT, SEED
+from kg.cli import main
 from kg.errors import Problem
 from kg.mapping.keyphrases import _NOISE, strip_noise
 from kg.mapping.repositories import find_repositories
 from kg.parse import parse_text
 from kg.parse.profile import MAX_ABSTRACT, MAX_TITLE
+from kg.serve import ServeConfig, create_app
 from kg.serve.nesting import MAX_NESTING, nesting
 from kg.store.remote import RemoteStore
 from kg.store.remote_build import build_remote
@@ -357,3 +360,27 @@ def test_large_answer_was_held_whole_by_the_worker_and_the_server(server):
         after = memory_kb(pid)
         assert after["VmHWM"] - before[pid]["VmHWM"] < 40 * 2**10, (pid, before[pid], after)
     assert server.count() == "50"
+
+
+def test_nul_byte_was_written_raw_into_html():
+    """A name holding NUL and ESC (`A\\x00B\\x1b[31m`) was written raw into its page."""
+    store = Store()
+    person = NamedNode(BASE + "person/x")
+    store.add(Quad(person, NamedNode("https://schema.org/name"), Literal("A\x00B\x1b[31m")))
+    store.add(Quad(person, NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                   NamedNode("https://schema.org/Person")))
+    page = create_app(ServeConfig(store=store, base=BASE)).test_client().get(
+        "/person/x", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "\x00" not in page.text and "\x1b" not in page.text
+    assert "<h1>A\u2400B\u241b[31m</h1>" in page.text
+
+
+def test_escape_sequences_in_the_data_reached_the_terminal(runner, seed_store_dir: Path):
+    """`kg query` printed literals raw in its table: an ESC sequence restyled the terminal and
+    `[/x]` (rich markup) ended the command in a traceback."""
+    query = 'SELECT ?x { BIND("a\\u001B[31m[/x] [bold]b" AS ?x) }'
+    result = runner.invoke(main, ["query", query, "--store", str(seed_store_dir)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+    assert "a\u241b[31m[/x] [bold]b" in result.output

@@ -20,6 +20,7 @@ from kg.serve import assets, dumps, pages, queries, sparql
 from kg.serve.hosts import LOOPBACK_NAMES, host_name
 from kg.serve.pool import QueryPool
 from kg.store.remote import RemoteStore
+from kg.text import visible
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ class ServeConfig:
 def create_app(config: ServeConfig) -> Flask:
     app = Flask(__name__, static_folder="static")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    # every value a template prints: a NUL or ESC from the data shows as ␀ or ␛, never raw
+    app.jinja_env.finalize = lambda value: visible(value) if type(value) is str else value
     app.extensions["kg"] = config
     app.register_blueprint(sparql.bp)
     app.register_blueprint(sparql.update_bp if config.allow_update else sparql.update_off_bp)
