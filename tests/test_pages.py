@@ -52,7 +52,7 @@ def test_home_page_shows_what_the_graph_holds(client):
     assert response.status_code == 200
     html = response.text
     assert (count(html, "Papers"), count(html, "Persons"), count(html, "Topics"),
-            count(html, "Repositories"), count(html, "Triples")) == (50, 74, 5, 23, 3070)
+            count(html, "Repositories"), count(html, "Triples")) == (50, 74, 5, 23, 3075)
     for link in ("/queries", "/dumps/", "/ontology", "/sparql", "/person/guoying-zhao"):
         assert f'href="{link}"' in html
 
@@ -293,3 +293,9 @@ def test_a_hub_page_lists_a_bounded_number_of_incoming_links(store, monkeypatch)
     assert "ask the\n  <a href=\"/sparql\">SPARQL endpoint</a> for all of them" in page
     turtle = client.get("/topic/cs.CV.nt").get_data(as_text=True)
     assert turtle.count("<http://127.0.0.1:8000/topic/cs.CV> .") == 10
+
+
+def test_a_profile_graph_iri_dereferences(client):
+    response = client.get(f"/graph/{SEED.stem}.ttl")
+    assert response.status_code == 200
+    assert "kg:ProfileGraph" in response.text and "kg:sha256" in response.text

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import ask, select, value
+import hashlib
+
+from conftest import SEED, ask, select, value
 
 
 def test_fifty_papers_listed_and_115_stated(store):
@@ -126,7 +128,7 @@ def test_the_profile_graph_holds_all_but_the_term_sets(store):
     topic's name does not repeat per profile."""
     rows = select(store, """SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }
                             GROUP BY ?g ORDER BY ?g""")
-    assert rows == [{"g": "http://127.0.0.1:8000/graph/000_4bcbefa2e1da6666", "n": "3041"},
+    assert rows == [{"g": "http://127.0.0.1:8000/graph/000_4bcbefa2e1da6666", "n": "3046"},
                     {"g": "http://127.0.0.1:8000/graph/terms/arxiv", "n": "27"},
                     {"g": "http://127.0.0.1:8000/graph/terms/keyphrases", "n": "2"}]
     assert select(store, """SELECT DISTINCT ?p { GRAPH <graph/terms/arxiv> { ?s ?p ?o } }
@@ -142,9 +144,9 @@ def test_the_default_graph_is_the_merged_graph_each_triple_once(store):
     (a topic's name in the term set and a profile) was counted twice by plain SPARQL."""
     # (a remote store also keeps its build manifest there, as one urn:scholarkg: triple)
     assert value(store, """SELECT (COUNT(*) AS ?n) { ?s ?p ?o
-                           FILTER(!STRSTARTS(STR(?s), "urn:scholarkg:")) }""") == "3070"
+                           FILTER(!STRSTARTS(STR(?s), "urn:scholarkg:")) }""") == "3075"
     assert value(store, "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o "
-                        "{ GRAPH ?g { ?s ?p ?o } } }") == "3070"
+                        "{ GRAPH ?g { ?s ?p ?o } } }") == "3075"
     assert value(store, "SELECT (COUNT(*) AS ?n) { ?p a schema:ScholarlyArticle }") == "50"
     assert value(store, """SELECT (COUNT(*) AS ?n) { ?p schema:author ?z .
                            ?z schema:name "Guoying Zhao" }""") == "50"
@@ -163,3 +165,12 @@ def test_key_phrases_are_defined_terms_of_our_term_set(store):
     assert value(store, """SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p schema:keywords ?k }""") == "50"
     assert ask(store, """ASK { ?p schema:name ?t ; schema:keywords ?k .
         ?k schema:name "data leakage" FILTER(STRSTARTS(?t, "Data Leakage")) }""")
+
+
+def test_the_profile_graph_is_described_with_its_file_hash_and_as_of(store):
+    graph = "http://127.0.0.1:8000/graph/000_4bcbefa2e1da6666"
+    digest = hashlib.sha256(SEED.read_bytes()).hexdigest()
+    assert select(store, f"""SELECT ?page ?file ?sha ?asOf {{ <{graph}> a kg:ProfileGraph ;
+        schema:about ?page ; kg:sourceFile ?file ; kg:sha256 ?sha ; kg:asOf ?asOf }}""") == [
+        {"page": "http://127.0.0.1:8000/profile/000_4bcbefa2e1da6666",
+         "file": "000_4bcbefa2e1da6666.txt", "sha": digest, "asOf": "2026-11-24"}]

@@ -24,7 +24,7 @@ from kg.mapping.iris import Minter
 from kg.mapping.keyphrases import KeyphraseExtractor
 from kg.mapping.repositories import find_repositories
 from kg.mapping.topics import Category, categories
-from kg.mapping.vocab import RDF_TYPE, XSD_BOOLEAN, XSD_DATE, XSD_INTEGER, schema
+from kg.mapping.vocab import RDF_TYPE, XSD_BOOLEAN, XSD_DATE, XSD_HEX_BINARY, XSD_INTEGER, schema
 from kg.parse.records import Paper, Profile
 
 _METRICS = (
@@ -94,6 +94,13 @@ class Mapper:
         yield page, schema.mainEntity, person
         yield page, kg.asOf, Literal(profile.as_of.isoformat(), datatype=XSD_DATE)
         yield page, kg.sourceFile, file_name
+        graph = self.graph_of(profile)  # the graph describes itself: what it holds, from where
+        yield graph, RDF_TYPE, kg.ProfileGraph
+        yield graph, schema.about, page
+        yield graph, kg.sourceFile, file_name
+        yield graph, kg.asOf, Literal(profile.as_of.isoformat(), datatype=XSD_DATE)
+        if profile.sha256:
+            yield graph, kg.sha256, Literal(profile.sha256, datatype=XSD_HEX_BINARY)
         yield page, kg.listedPaperCount, _int(profile.listed_papers)
         for attr, term in _METRICS:
             value = getattr(profile.metrics, attr)

@@ -94,6 +94,7 @@ RDF_TYPE = NamedNode(RDF + "type")
 XSD_DATE = NamedNode(XSD + "date")
 XSD_INTEGER = NamedNode(XSD + "integer")
 XSD_BOOLEAN = NamedNode(XSD + "boolean")
+XSD_HEX_BINARY = NamedNode(XSD + "hexBinary")
 
 
 kg = _Terms(KG, KG_TERMS)

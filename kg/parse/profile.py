@@ -13,10 +13,11 @@ never ends. Every pattern here runs in time linear in its line.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -67,7 +68,10 @@ class _Para:
 
 def read_text(path: Path) -> str:
     """Read a profile as UTF-8; raises ProfileError naming the line of the first bad byte."""
-    data = path.read_bytes()
+    return _decode(path.read_bytes(), path)
+
+
+def _decode(data: bytes, path: Path) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -84,7 +88,9 @@ def parse_profile(path: Path, as_of: date, name: str | None = None) -> Profile:
     Raises ProfileError holding every problem found in the file.
     """
     source = name or str(path)
-    return parse_text(read_text(path), source, as_of)
+    data = path.read_bytes()
+    profile = parse_text(_decode(data, path), source, as_of)
+    return replace(profile, sha256=hashlib.sha256(data).hexdigest())
 
 
 def parse_text(text: str, source: str, as_of: date) -> Profile:

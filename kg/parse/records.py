@@ -53,6 +53,8 @@ class Profile:
     papers: tuple[Paper, ...]
     as_of: date
     lines: Mapping[str, int] = field(default_factory=dict)
+    #: SHA-256 of the file's bytes, hexadecimal ("" for text not read from a file)
+    sha256: str = ""
 
     @property
     def listed_papers(self) -> int:
