@@ -16,14 +16,16 @@ class KgError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong (or doubtful) in a source file, at a line, for a reason."""
+    """One thing wrong (or doubtful) in a source file, at a line, for a reason; a file or
+    folder that cannot be read at all has no line (`line` is None)."""
 
     file: str
-    line: int
+    line: int | None
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.reason}"
 
 
 class ProfileError(KgError):

@@ -88,7 +88,11 @@ def parse_profile(path: Path, as_of: date, name: str | None = None) -> Profile:
     Raises ProfileError holding every problem found in the file.
     """
     source = name or str(path)
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as e:  # unreadable, or gone since the build listed it
+        raise ProfileError([Problem(source, None, f"cannot read this file ({e.strerror})")]) \
+            from None
     profile = parse_text(_decode(data, path), source, as_of)
     return replace(profile, sha256=hashlib.sha256(data).hexdigest())
 

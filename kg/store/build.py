@@ -96,11 +96,24 @@ def build(
     started = time.perf_counter()
     mapper = Mapper(base, keyphrases=keyphrases)
     names = list(dict.fromkeys(str(p) for p in sources))
-    hashes = {name: sha256_of(Path(name)) for name in names}
+    hashes = source_hashes(names)
     with writer_lock(store_dir):
         return _build(store_dir, names, hashes, mapper, started, base=base, as_of=as_of,
                       skip_invalid=skip_invalid, keyphrases=keyphrases, validate=validate,
                       full=full, progress=progress, workers=workers)
+
+
+def source_hashes(names: list[str]) -> dict[str, str]:
+    """SHA-256 of each file; raises ProfileError naming every file that cannot be read."""
+    hashes, problems = {}, []
+    for name in names:
+        try:
+            hashes[name] = sha256_of(Path(name))
+        except OSError as e:
+            problems.append(Problem(name, None, f"cannot read this file ({e.strerror})"))
+    if problems:
+        raise ProfileError(problems)
+    return hashes
 
 
 def _build(store_dir: Path, names: list[str], hashes: dict[str, str],

@@ -25,9 +25,9 @@ from kg.store.build import (
     Progress,
     check_profiles,
     profile_quads,
+    source_hashes,
     write_term_sets,
 )
-from kg.store.files import sha256_of
 from kg.store.merge import derive
 from kg.store.remote import MANIFEST_GRAPH, MANIFEST_PREDICATE, RemoteStore
 from kg.store.stats import graph_stats
@@ -108,7 +108,7 @@ def build_remote(
     manifest = {
         "base": base, "as_of": as_of.isoformat(), "keyphrases": keyphrases,
         "version": __version__, "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "sources": {n: sha256_of(Path(n)) for n in valid},
+        "sources": source_hashes(valid),
     }
     # MOVE without SILENT: if another build dropped our staged graphs, the whole switch fails
     # instead of emptying the graphs it would have replaced
