@@ -181,3 +181,31 @@ def test_kg_serve_on_top_of_a_remote_store(remote, oxigraph):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_a_killed_upload_leaves_its_staged_graphs_out_of_what_is_served(runner, tmp_path):
+    """Regression: after `oxigraph serve` was killed mid-upload and restarted, `kg stats` and
+    `kg query` counted the staged graphs as data (108 profiles instead of 1): the union default
+    graph held them. Queries now see the merged default graph, which staging never touches."""
+    server = Oxigraph(tmp_path / "db")
+    store = RemoteStore(server.url)
+    try:
+        build_remote([SEED], store, base=BASE, as_of=AS_OF, keyphrases=False)
+
+        def kill(_graph: str) -> None:  # the server goes away after the first upload
+            if server.process.poll() is None:
+                server.stop()
+
+        with pytest.raises(StoreError):
+            build_remote([SEED, SECOND], store, base=BASE, as_of=AS_OF, keyphrases=False,
+                         progress=kill)
+        server.start()
+        assert [g.value for g in store.named_graphs() if ".staging/" in g.value]  # left over
+        stats = runner.invoke(main, ["stats", "--store", server.url, "--json"])
+        assert stats.exit_code == 0, stats.output
+        assert '"profiles": 1' in stats.output and '"papers": 50' in stats.output
+        query = runner.invoke(main, ["query", "SELECT (COUNT(*) AS ?n) { ?p a schema:Person }",
+                                     "--store", server.url, "--format", "csv"])
+        assert query.output == "n\n74\n"
+    finally:
+        server.stop()
