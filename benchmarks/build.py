@@ -187,8 +187,8 @@ def _memory(records: list[dict]) -> list[list]:
 
 def serial_equals_parallel(profiles: int) -> bool:
     """Build in this process without workers and compare with the CLI's (parallel) build."""
+    from kg.build import build
     from kg.parse import find_sources
-    from kg.store.build import build
 
     parallel = built_store(profiles, keyphrases=False)  # rebuilt if the mapping code changed
     serial = Path(tempfile.mkdtemp(dir=WORK)) / "store"

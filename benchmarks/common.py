@@ -74,7 +74,7 @@ def built_store(profiles: int, keyphrases: bool = True) -> Path:
     The build benchmark writes the same folder; others reuse the build there when the mapping
     code that made it is the current one.
     """
-    from kg.store.build import mapping_fingerprint
+    from kg.build.plan import mapping_fingerprint
 
     store = store_path(profiles, keyphrases)
     manifest = store / "build.json"

@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from kg.build import build
 from kg.config import DEFAULT_BASE
 from kg.link.links import CLOSE_MATCH, Link
 from kg.link.local import local_names, read_local
 from kg.link.run import link_source
-from kg.store import build
 from kg.store.local import open_read_only
 
 ROOT = Path(__file__).resolve().parent.parent

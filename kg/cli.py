@@ -156,9 +156,9 @@ def build(paths: tuple[Path, ...], store: str, sparql_paths: str, base: str, as_
     The new store is built aside and swapped in only when complete: a failed build leaves the
     previous store untouched.
     """
-    from kg.store import build as run_build
+    from kg.build import build as run_build
+    from kg.build import build_remote
     from kg.store.remote import is_remote
-    from kg.store.remote_build import build_remote
 
     sources = find_sources(paths)
     columns = (TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(),

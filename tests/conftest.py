@@ -12,9 +12,10 @@ from click.testing import CliRunner
 from pyoxigraph import QueryBoolean, QuerySolutions, Store
 from werkzeug.serving import make_server
 
+from kg.build import build
 from kg.config import DEFAULT_BASE
 from kg.serve import ServeConfig, create_app
-from kg.store import build, load_in_memory, run_query
+from kg.store import load_in_memory, run_query
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

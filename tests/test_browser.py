@@ -29,10 +29,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
 from conftest import AS_OF, BASE, select
+from kg.build import build
 from kg.serve import ServeConfig, create_app
 from kg.serve.assets import DIRECTORY_CONFIG, YASGUI_DIR
 from kg.serve.catalog import load_catalog
-from kg.store import build, load_in_memory
+from kg.store import load_in_memory
 
 #: what Chromium needs to stay off the network it cannot reach here (and to run as root)
 CHROMIUM_ARGS = (
@@ -231,7 +232,7 @@ def test_markup_in_a_title_stays_text_in_yasgui_results(page, hostile):
     assert unexpected == []
 
 
-def test_yasgui_files_are_served_from_node_modules(client):
+def test_yasgui_files_are_served_from_the_package(client):
     _require(f"Yasgui is not installed in {YASGUI_DIR}", (YASGUI_DIR / "yasgui.min.js").is_file())
     with client.get("/assets/yasgui/yasgui.min.js") as response:
         assert response.status_code == 200

@@ -13,8 +13,10 @@ import pytest
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat
 
 from conftest import AS_OF, BASE, DATA, SEED, ask, select, value
-from kg.errors import KgError, ProfileError, StoreError
-from kg.store import build, load_in_memory, open_read_only, read_info, validate_store
+from kg.build import build
+from kg.errors import ProfileError, StoreError
+from kg.mapping.iris import Minter
+from kg.store import load_in_memory, open_read_only, read_info, validate_store
 
 SECOND = DATA / "second_profile.txt"
 
@@ -141,15 +143,23 @@ def test_shacl_catches_a_violation(tmp_path: Path, seed_store_dir: Path):
 
 
 def test_build_refuses_a_graph_that_breaks_the_shapes(tmp_path: Path, monkeypatch):
+    """Regression: a violation said "breaks 1 SHACL constraint(s)" and nothing about where; it
+    names the file and line of each listing of the node now (issue 16, item 7)."""
+    ric = Minter(BASE).paper("RIC-CNN: Rotation-Invariant Coordinate Convolutional Neural "
+                             "Network").value
     shapes = tmp_path / "shapes.ttl"
     shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
-                      "@prefix schema: <https://schema.org/> .\n"
-                      "<#s> a sh:NodeShape ; sh:targetClass schema:Person ;\n"
-                      "  sh:property [ sh:path schema:name ; sh:maxLength 3 ] .\n")
+                      "@prefix kg: <https://w3id.org/scholarkg/ontology#> .\n"
+                      f"<#s> a sh:NodeShape ; sh:targetNode <{ric}> ;\n"
+                      "  sh:property [ sh:path kg:hasCode ; sh:hasValue true ] .\n")
     monkeypatch.setattr("kg.store.validate.SHAPES", shapes)
     store_dir = tmp_path / "store"
-    with pytest.raises(KgError, match=r"breaks 74 SHACL constraint\(s\); nothing was replaced"):
+    with pytest.raises(ProfileError) as refused:
         build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
+    (problem,) = refused.value.problems
+    assert (problem.file, problem.line) == (str(SEED), 40)
+    assert problem.reason.startswith("breaks a SHACL constraint: ")
+    assert problem.reason.endswith(f"(kg:hasCode of {ric})")
     assert not store_dir.exists() and not list(tmp_path.glob(".store.build-*"))
 
 
@@ -301,8 +311,7 @@ def test_the_parallel_build_gives_the_serial_build_byte_for_byte(tmp_path: Path,
         (profiles / f"p{i}.txt").write_bytes(SEED.read_bytes())
     (profiles / "second.txt").write_bytes(SECOND.read_bytes())
     sources = sorted(profiles.glob("*.txt"))
-    # (kg.store.build, the module: the package exports a function of that name)
-    monkeypatch.setattr(importlib.import_module("kg.store.build"), "LOAD_BATCH_BYTES", 300_000)
+    monkeypatch.setattr(importlib.import_module("kg.build.local"), "LOAD_BATCH_BYTES", 300_000)
     dumps = []
     for workers, name in ((0, "serial"), (2, "parallel")):
         store_dir = tmp_path / name

@@ -293,8 +293,8 @@ def test_from_and_default_graph_uri_are_not_overridden(server):
     option overrode the query's dataset): COUNT(*) answered 3,680 instead of 0."""
     assert server.count("SELECT (COUNT(*) AS ?n) FROM <urn:nothing> WHERE { ?s ?p ?o }") == "0"
     profile = "http://127.0.0.1:8000/graph/000_4bcbefa2e1da6666"
-    assert server.count("SELECT (COUNT(*) AS ?n) FROM <%s> WHERE { ?p a schema:ProfilePage }"
-                        % profile) == "1"
+    assert server.count(f"SELECT (COUNT(*) AS ?n) FROM <{profile}> "
+                        "WHERE { ?p a schema:ProfilePage }") == "1"
     response = requests.post(f"{server.url}/sparql", timeout=10,
                              params={"default-graph-uri": "urn:nothing"},
                              data={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},

@@ -13,10 +13,11 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from conftest import AS_OF, BASE, DATA, SEED
+from kg.build import build
 from kg.cli import main
 from kg.export import export
 from kg.export.dumps import merged_triples, subjects
-from kg.store import build, open_read_only
+from kg.store import open_read_only
 from kg.store.convert import triple_to_rdflib
 from kg.store.merge import derive
 

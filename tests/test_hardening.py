@@ -21,6 +21,7 @@ import requests
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from conftest import AS_OF, BASE, ROOT, SEED
+from kg.build import build_remote
 from kg.cli import main
 from kg.errors import Problem
 from kg.mapping.keyphrases import _NOISE, strip_noise
@@ -30,7 +31,6 @@ from kg.parse.profile import MAX_ABSTRACT, MAX_TITLE
 from kg.serve import ServeConfig, create_app
 from kg.serve.nesting import MAX_NESTING, nesting
 from kg.store.remote import RemoteStore
-from kg.store.remote_build import build_remote
 from servers import PAPERS, Oxigraph, Server
 
 KG = [sys.executable, "-m", "kg"]

@@ -12,9 +12,10 @@ from link_names import iri_of, names_of
 from pyoxigraph import RdfFormat, parse, serialize
 
 from conftest import AS_OF, BASE, DATA, SEED, select
+from kg.build import build
 from kg.link.command import link
 from kg.serve import ServeConfig, create_app
-from kg.store import build, load_in_memory
+from kg.store import load_in_memory
 
 DBLP = DATA / "link" / "dblp.nt"
 

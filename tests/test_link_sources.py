@@ -19,10 +19,11 @@ from link_names import iri_of, names_of
 from pyoxigraph import RdfFormat, parse, serialize
 
 from conftest import AS_OF, BASE, DATA, SEED, select
+from kg.build import build
 from kg.errors import KgError
 from kg.link.model import Outcome
 from kg.link.run import link_source
-from kg.store import build, load_in_memory
+from kg.store import load_in_memory
 from servers import Oxigraph, free_port
 
 FIXTURES = DATA / "link"

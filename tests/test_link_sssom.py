@@ -16,6 +16,7 @@ from curies import Converter
 from sssom.parsers import from_sssom_rdf, parse_sssom_table
 
 from conftest import AS_OF, BASE, DATA, SEED
+from kg.build import build
 from kg.cli import main
 from kg.link.command import link
 from kg.link.links import Link
@@ -28,7 +29,6 @@ from kg.link.mappings import (
     write_mapping_set,
 )
 from kg.link.run import link_source
-from kg.store import build
 from kg.store.local import open_read_only
 
 DBLP = DATA / "link" / "dblp.nt"

@@ -13,11 +13,11 @@ import pytest
 from link_names import names_of
 
 from conftest import AS_OF, BASE, DATA, SEED
+from kg.build import build
 from kg.link.model import LocalPaper, Outcome, RefAuthor, RefWork, Thresholds, decide
 from kg.link.papers import score_paper
 from kg.link.run import link_source
 from kg.link.versions import version_marks
-from kg.store import build
 
 REAL = DATA / "link" / "real" / "openalex-works.jsonl"
 CVPR = "https://openalex.org/W4312358294"

@@ -14,8 +14,9 @@ import pytest
 from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
 
 from conftest import AS_OF, BASE, SEED, ask, select, value
+from kg.build import build
 from kg.mapping.iris import Minter
-from kg.store import build, load_in_memory
+from kg.store import load_in_memory
 from kg.store.graphs import replace_graphs
 
 PAGE_A = """Ann Owner

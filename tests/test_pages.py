@@ -9,9 +9,10 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse
 
 from conftest import AS_OF, BASE, DATA, SEED, value
+from kg.build import build
 from kg.mapping.vocab import KG, KG_TERMS, OWL, RDF_TYPE, schema
 from kg.serve import ServeConfig, create_app
-from kg.store import build, load_in_memory
+from kg.store import load_in_memory
 
 ZHAO = NamedNode(BASE + "person/guoying-zhao")
 ZHAO_NAME = Triple(ZHAO, schema.name, Literal("Guoying Zhao"))

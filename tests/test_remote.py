@@ -12,10 +12,10 @@ import requests
 import test_seed_facts as facts
 
 from conftest import AS_OF, BASE, DATA, ROOT, SEED, value
+from kg.build import build_remote
 from kg.cli import main
 from kg.errors import StoreError
 from kg.store.remote import RemoteStore
-from kg.store.remote_build import build_remote
 from servers import Oxigraph, free_port, wait_until_answers
 
 SECOND = DATA / "second_profile.txt"

@@ -30,11 +30,12 @@ from pyoxigraph import (
 )
 
 from conftest import AS_OF, BASE, DATA, SEED, ask, select
+from kg.build import build
 from kg.config import QUERIES_DIR
 from kg.errors import KgError
 from kg.serve import ServeConfig, create_app
 from kg.serve.catalog import SavedQuery, load_catalog, portable_text
-from kg.store import build, load_in_memory, run_query
+from kg.store import load_in_memory, run_query
 from servers import Oxigraph
 
 NAMES = sorted(path.stem for path in QUERIES_DIR.glob("*.rq"))

@@ -8,7 +8,6 @@ graphs, and swap the copy in.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from pyoxigraph import NamedNode, Quad, Store
 
 from kg.errors import StoreError
 from kg.mapping.iris import LINK_GRAPHS
-from kg.store.local import DATABASE, MANIFEST, read_info
+from kg.store.manifest import DATABASE, read_info, read_manifest, write_manifest
 from kg.store.merge import derive
 from kg.store.stats import graph_stats
 from kg.store.swap import build_aside, current_build, writer_lock
@@ -70,9 +69,9 @@ def _replace(
         store.flush()
         counts = graph_stats(store, info.base)
         del store
-        manifest = json.loads((current / MANIFEST).read_text(encoding="utf-8"))
+        manifest = read_manifest(current)
         manifest["counts"] = counts
         if update_manifest is not None:
             update_manifest(manifest)
-        (aside / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        write_manifest(aside, manifest)
     return counts

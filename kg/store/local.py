@@ -1,53 +1,21 @@
 """Open a built store: read-only on disk, or copied into memory for serving.
 
-A built store is a folder holding `oxigraph/` (the RocksDB store) and `build.json` (the base
-IRI, as-of date and source hashes of the build). `--store DIR` names a symlink that `kg build`
-swaps atomically, so whoever opens it gets one complete build.
+A built store is a folder holding `oxigraph/` (the RocksDB store) and `build.json`
+(`kg.store.manifest`). `--store DIR` names a symlink that `kg build` swaps atomically, so
+whoever opens it gets one complete build.
 """
 
 from __future__ import annotations
 
-import json
 import tempfile
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
 
 from kg.errors import StoreError
+from kg.store.manifest import DATABASE, MANIFEST, StoreInfo, read_info
 
-DATABASE = "oxigraph"
-MANIFEST = "build.json"
-
-
-@dataclass(frozen=True)
-class StoreInfo:
-    """What `build.json` says about a store."""
-
-    path: Path
-    base: str
-    as_of: str
-    built_at: str
-    version: str
-    sources: dict[str, str] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
-    keyphrases: bool = True
-
-
-def read_info(store_dir: Path) -> StoreInfo:
-    """Raises StoreError when `store_dir` is not a store `kg build` wrote."""
-    manifest = store_dir / MANIFEST
-    if not manifest.is_file() or not (store_dir / DATABASE).is_dir():
-        raise StoreError(f"{store_dir}: no scholarkg store here; build one with "
-                         f"'kg build seeds/ --store {store_dir}'")
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-        known = {f.name for f in fields(StoreInfo)} - {"path"}
-        return StoreInfo(path=store_dir, **{k: v for k, v in data.items() if k in known})
-    except (ValueError, TypeError) as e:  # not JSON, or a required field missing
-        raise StoreError(f"{manifest}: damaged build manifest ({e}); rebuild with "
-                         f"'kg build … --store {store_dir} --full'") from None
-
+__all__ = ["DATABASE", "MANIFEST", "StoreInfo", "load_in_memory", "open_read_only", "read_info"]
 
 def open_read_only(store_dir: Path) -> tuple[Store, StoreInfo]:
     """The on-disk store, read-only: safe beside a running build or server."""

@@ -32,7 +32,7 @@ from pyoxigraph import (
 )
 
 from kg.errors import QueryError, StoreError, StoreRefused, StoreTimeout
-from kg.store.local import StoreInfo
+from kg.store.manifest import StoreInfo, info_from
 from kg.store.query import header
 
 #: what `build.json` holds for a local store is one triple in the remote's default graph, out
@@ -186,6 +186,4 @@ class RemoteStore:
         if not rows:
             raise StoreError(f"{self.url}: no scholarkg graph here; build one with "
                              f"'kg build seeds/ --store {self.url}'")
-        data = json.loads(rows[0][0].value)
-        return StoreInfo(path=None, **{k: v for k, v in data.items()  # type: ignore[arg-type]
-                                      if k in StoreInfo.__dataclass_fields__ and k != "path"})
+        return info_from(json.loads(rows[0][0].value), None)

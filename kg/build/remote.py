@@ -16,22 +16,16 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, RdfFormat, Store
 
-from kg import __version__
+from kg.build.finish import finish
+from kg.build.plan import settings
+from kg.build.profiles import Outcome, distinct_graphs, quads_of, source_hashes
+from kg.build.report import BuildReport, Progress
 from kg.errors import KgError, ProfileError, StoreError
 from kg.mapping import Mapper
 from kg.mapping.iris import GRAPHS, LINK_GRAPHS, STAGING_GRAPHS
-from kg.store.build import (
-    BuildReport,
-    Progress,
-    check_profiles,
-    profile_quads,
-    source_hashes,
-    write_term_sets,
-)
-from kg.store.merge import derive
+from kg.store.manifest import manifest_of
 from kg.store.remote import MANIFEST_GRAPH, MANIFEST_PREDICATE, RemoteStore
 from kg.store.stats import graph_stats
-from kg.store.validate import validate_store
 
 STAMP = "%Y%m%dT%H%M%S%f"
 #: staged graphs older than this are a dead build's leftovers; younger ones may be a live build's
@@ -68,20 +62,17 @@ def build_remote(
     started = time.perf_counter()
     mapper = Mapper(base, keyphrases=keyphrases)
     names = list(dict.fromkeys(str(p) for p in sources))
-    valid, problems = check_profiles(names, as_of, mapper, {})
-    if problems and not skip_invalid:
-        raise ProfileError(problems)
-    if not valid:
-        raise KgError("no valid profile to build")
+    hashes = source_hashes(names)
+    parse, problems = distinct_graphs(names, mapper.mint, set())
+    outcome = Outcome(problems=problems)
     local = Store()
-    local.bulk_extend(profile_quads(valid, as_of, mapper, None))
-    write_term_sets(local, mapper)
-    derive(local)
-    if validate:
-        report = validate_store(local, base)
-        if not report.conforms:
-            raise KgError(f"the built graph breaks {report.violations} SHACL constraint(s); "
-                          f"nothing was replaced\n{report.text}")
+    local.bulk_extend(quads_of(parse, as_of, mapper, outcome))
+    outcome.warnings.extend(mapper.warnings)
+    if outcome.problems and not skip_invalid:
+        raise ProfileError(outcome.problems)
+    if not outcome.valid:
+        raise KgError("no valid profile to build")
+    finish(local, mapper, validate=validate, paths=names)
 
     started_at = datetime.now(UTC)
     stamp = started_at.strftime(STAMP)
@@ -105,11 +96,8 @@ def build_remote(
     built = {g.value for _, g in moves if isinstance(g, NamedNode)}
     profile_graphs = {g for g in existing if g.startswith(base + GRAPHS)
                       and not g.startswith((base + LINK_GRAPHS, base + STAGING_GRAPHS))}
-    manifest = {
-        "base": base, "as_of": as_of.isoformat(), "keyphrases": keyphrases,
-        "version": __version__, "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "sources": source_hashes(valid),
-    }
+    manifest = manifest_of(settings(base, as_of, keyphrases),
+                           {n: hashes[n] for n in outcome.valid}, {})
     # MOVE without SILENT: if another build dropped our staged graphs, the whole switch fails
     # instead of emptying the graphs it would have replaced
     operations = [f"MOVE GRAPH {s} TO " + (f"GRAPH {g}" if isinstance(g, NamedNode) else "DEFAULT")
@@ -122,5 +110,5 @@ def build_remote(
     ]
     remote.update(" ;\n".join(operations))
     counts = graph_stats(remote, base)
-    return BuildReport(Path(remote.url), counts, time.perf_counter() - started, problems,
-                       mapper.warnings, rebuilt=len(valid))
+    return BuildReport(Path(remote.url), counts, time.perf_counter() - started,
+                       outcome.problems, outcome.warnings, rebuilt=len(outcome.valid))

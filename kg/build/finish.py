@@ -1,0 +1,90 @@
+"""What every build does once the profile graphs are in a store, local or bound for a server:
+describe the term sets, derive the merged graph, validate it, count it.
+
+A graph that breaks the shapes is refused with the files and lines of the listings involved,
+so that the person who can fix the page finds it: a profile's owner does not read SHACL
+reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Store, Variable
+from rdflib import SH, Graph
+from rdflib.term import Node
+
+from kg.errors import Problem, ProfileError
+from kg.mapping import Mapper
+from kg.mapping.iris import TERM_GRAPHS
+from kg.mapping.vocab import curie
+from kg.store.merge import derive
+from kg.store.query import run_query
+from kg.store.stats import graph_stats
+from kg.store.validate import validate_store
+
+_REFERRED_TOPICS = "SELECT DISTINCT ?t { GRAPH ?g { ?x schema:about|schema:knowsAbout ?t } }"
+#: where a thing was listed: the listings of a paper, of the papers of a person, of a page
+_LISTED = """SELECT DISTINCT ?x ?file ?line {
+  { ?l schema:item ?x } UNION { ?x a schema:Person . ?p schema:author ?x . ?l schema:item ?p }
+  ?l a kg:Listing ; kg:sourceFile ?file ; kg:sourceLine ?line .
+} ORDER BY ?file ?line LIMIT 5"""
+_FILE = "SELECT ?x ?file { ?x kg:sourceFile ?file } ORDER BY ?file LIMIT 1"
+_X = Variable("x")
+
+
+def finish(store: Store, mapper: Mapper, *, validate: bool, paths: Iterable[str],
+           scratch: Path | None = None) -> dict[str, int]:
+    """Term sets, merged graph, validation; the figures of the graph.
+
+    `paths` are the files of the build as the user named them, to name them so again. Raises
+    ProfileError with a `file:line` per violation of the shapes.
+    """
+    write_term_sets(store, mapper)
+    derive(store, scratch)
+    if validate:
+        report = validate_store(store, mapper.base)
+        if not report.conforms:
+            raise ProfileError(violations(store, report.graph, mapper.base, paths))
+    return graph_stats(store, mapper.base)
+
+
+def write_term_sets(store: Store, mapper: Mapper) -> None:
+    """(Re)write the graphs of the term sets, for the topics the profile graphs refer to."""
+    topics = {row[0] for row in run_query(store, _REFERRED_TOPICS, mapper.base)}
+    stale = [g for g in store.named_graphs()
+             if isinstance(g, NamedNode) and g.value.startswith(mapper.base + TERM_GRAPHS)]
+    for graph in stale:
+        store.remove_graph(graph)
+    store.bulk_extend(mapper.term_quads(topics))
+
+
+def violations(store: Store, report: Graph, base: str, paths: Iterable[str]) -> list[Problem]:
+    """One problem per violation and place it comes from, sorted by file and line."""
+    by_name = {Path(path).name: path for path in paths}
+    problems = set()
+    for result in report.subjects(SH.resultSeverity, None):
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        message = report.value(result, SH.resultMessage)
+        what = f"breaks a SHACL constraint: {message} ({_name(path)} of {_name(focus)})"
+        for file, line in _places(store, str(focus), base):
+            problems.add(Problem(by_name.get(file, file), line, what))
+    return sorted(problems, key=lambda p: (p.file, p.line or 0, p.reason))
+
+
+def _places(store: Store, focus: str, base: str) -> list[tuple[str, int | None]]:
+    """The files and lines a node comes from: its listings, else its file, else the graph."""
+    node = NamedNode(focus.split("#author-", 1)[0])  # an authorship: its paper's listings
+    rows = list(run_query(store, _LISTED, base, substitutions={_X: node}))
+    if rows:
+        return [(row["file"].value, int(row["line"].value)) for row in rows]
+    rows = list(run_query(store, _FILE, base, substitutions={_X: node}))
+    if rows:
+        return [(rows[0]["file"].value, None)]
+    return [("(the merged graph)", None)]
+
+
+def _name(term: Node | None) -> str:
+    return "?" if term is None else curie(str(term))
