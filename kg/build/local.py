@@ -26,7 +26,7 @@ from kg.build.profiles import (
     worker_count,
 )
 from kg.build.report import BuildReport, Progress
-from kg.errors import KgError, ProfileError
+from kg.errors import KgError, ProfileError, StoreError
 from kg.mapping import Mapper
 from kg.store.graphs import kept_graphs
 from kg.store.manifest import DATABASE, manifest_of, write_manifest
@@ -74,17 +74,27 @@ def build(
                              keyphrases)
         try:
             with build_aside(store_dir) as aside:
-                counts = _write(aside, previous, steps, parse, outcome, as_of, mapper, pool,
-                                progress, validate=validate, skip_invalid=skip_invalid,
-                                all_names=names)
-                built = {n: hashes[n] for n in names if n in steps.keep or n in outcome.valid}
-                write_manifest(aside, manifest_of(wanted, built, counts))
+                try:
+                    counts = _write(aside, previous, steps, parse, outcome, as_of, mapper,
+                                    pool, progress, validate=validate,
+                                    skip_invalid=skip_invalid, all_names=names)
+                    built = {n: hashes[n] for n in names if n in steps.keep or n in outcome.valid}
+                    write_manifest(aside, manifest_of(wanted, built, counts))
+                except OSError as e:  # a full disk, a file size limit, a device gone
+                    raise StoreError(f"{store_dir}: cannot write the new store ({_reason(e)}); "
+                                     "the store is unchanged") from None
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
     return BuildReport(store_dir, counts, time.perf_counter() - started, outcome.problems,
                        outcome.warnings, rebuilt=len(outcome.valid), reused=len(steps.keep),
                        removed=len(steps.removed))
+
+
+def _reason(error: OSError) -> str:
+    """The gist of an I/O error: RocksDB's messages nest "IO error:" three deep."""
+    text = error.strerror or str(error)
+    return text.rsplit(": ", 1)[-1].strip() or text
 
 
 def _checked_names(steps: Plan, mapper: Mapper) -> tuple[list[str], Outcome]:

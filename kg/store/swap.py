@@ -54,11 +54,20 @@ def writer_lock(store_dir: Path) -> Iterator[None]:
     """Hold the store's writer lock: one writer (build, link run) at a time, from reading the
     current build to swapping in the new one, so that neither drops the other's work.
 
-    Raises StoreError at once when another writer holds it.
+    Raises StoreError at once when another writer holds it, or when no store can be made
+    there (its parent is a file, a read-only or virtual file system).
     """
     store_dir = store_dir.absolute()
-    store_dir.parent.mkdir(parents=True, exist_ok=True)
-    with open(store_dir.parent / f".{store_dir.name}.lock", "a+") as lock:
+    for parent in store_dir.parents:
+        if parent.exists() and not parent.is_dir():
+            raise StoreError(f"{store_dir}: {parent} is a file, not a folder")
+    try:
+        store_dir.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(store_dir.parent / f".{store_dir.name}.lock", "a+")
+    except OSError as e:
+        raise StoreError(f"{store_dir}: cannot make a store there ({e.strerror}: "
+                         f"{e.filename})") from None
+    with lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
