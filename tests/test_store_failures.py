@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 from conftest import AS_OF, DATA, ROOT, SEED
+from servers import free_port, wait_until_answers
 
 KG = [sys.executable, "-m", "kg"]
 
@@ -58,3 +60,34 @@ def test_a_write_that_fails_mid_build_leaves_the_store_as_it_was(tmp_path: Path)
     stats = subprocess.run([*KG, "stats", "--store", str(store), "--json"], cwd=ROOT,
                            capture_output=True, text=True, timeout=60)
     assert '"profiles": 1' in stats.stdout
+
+
+def test_a_killed_server_leaves_no_snapshot_for_long(tmp_path: Path):
+    """Regression: a memory-mode server killed with SIGKILL left /tmp/kg-serve-*/snapshot.nq
+    (a copy of the whole graph) for good; the next server removes it."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    data = tmp_path / "data.ttl"
+    data.write_text("<http://example.org/s> <http://example.org/p> 1 .\n")
+    env = {**os.environ, "TMPDIR": str(scratch)}
+
+    def serve() -> subprocess.Popen:
+        port = free_port()
+        process = subprocess.Popen([*KG, "serve", "--data", str(data), "--port", str(port),
+                                    "--workers", "1"], cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until_answers(f"http://127.0.0.1:{port}/sparql", process)
+        return process
+
+    first = serve()
+    first.kill()
+    first.wait(10)
+    (left,) = scratch.glob(f"kg-serve-{first.pid}-*")
+    assert (left / "snapshot.nq").is_file()
+    second = serve()
+    try:
+        assert not left.exists()
+        assert [p.name.split("-")[2] for p in scratch.glob("kg-serve-*")] == [str(second.pid)]
+    finally:
+        second.terminate()
+        second.wait(10)

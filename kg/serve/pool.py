@@ -27,7 +27,6 @@ import logging
 import multiprocessing
 import queue
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -42,6 +41,7 @@ from kg.mapping.vocab import prefixes
 from kg.serve.negotiation import GRAPHS, RESULTS
 from kg.serve.source import Source
 from kg.store.files import load_snapshot
+from kg.store.scratch import make_scratch
 
 log = logging.getLogger(__name__)
 _CONTEXT = multiprocessing.get_context("spawn")
@@ -444,7 +444,7 @@ class QueryPool:
 
     def _next_snapshot(self) -> Path:
         if self._scratch is None:
-            self._scratch = Path(tempfile.mkdtemp(prefix="kg-updates-"))
+            self._scratch = make_scratch("updates")
         self._snapshots += 1
         return self._scratch / f"snapshot-{self._snapshots}.nq"
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import socket
-import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from kg.serve.pool import QueryPool
 from kg.serve.source import Source
 from kg.store.local import read_info
 from kg.store.remote import RemoteStore
+from kg.store.scratch import scratch_folder
 from kg.store.swap import frozen_copy
 
 #: what a quad costs in a pyoxigraph in-memory store with its indexes (measured: ~320 B)
@@ -93,7 +93,7 @@ def serve_local(source: Source, listen: Listen, say: Say) -> None:
         return
     base = source.base()
     graph = source.load()
-    with tempfile.TemporaryDirectory(prefix="kg-serve-") as scratch:
+    with scratch_folder("serve") as scratch:
         # workers (and their replacements) load a private snapshot: neither a rebuild nor an
         # edit of the --data file can make them disagree
         snapshot = Path(scratch) / "snapshot.nq"

@@ -7,13 +7,13 @@ whoever opens it gets one complete build.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
 
 from kg.errors import StoreError
 from kg.store.manifest import DATABASE, MANIFEST, StoreInfo, read_info
+from kg.store.scratch import scratch_folder
 
 __all__ = ["DATABASE", "MANIFEST", "StoreInfo", "load_in_memory", "open_read_only", "read_info"]
 
@@ -31,7 +31,7 @@ def load_in_memory(store_dir: Path) -> tuple[Store, StoreInfo]:
     """A copy of the store in memory: several times faster to query than RocksDB on disk."""
     disk, info = open_read_only(store_dir)
     memory = Store()
-    with tempfile.TemporaryDirectory(prefix="kg-load-") as scratch:
+    with scratch_folder("load") as scratch:
         dump = f"{scratch}/graph.nq"
         disk.dump(dump, RdfFormat.N_QUADS)  # both steps in Rust: no quad passes through Python
         del disk
