@@ -5,18 +5,22 @@ PY := $(VENV)/bin/python
 KG := $(VENV)/bin/kg
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
+YASGUI_NPM := node_modules/@zazuko/yasgui
+YASGUI_PKG := kg/serve/yasgui
+WHEELHOUSE := $(VENV)/wheelhouse
+WHEELHOUSE_STAMP := $(WHEELHOUSE)/.downloaded
 BROWSER_PACKAGES := chromium chromium-driver
 STORE ?= data/store
 DUMPS ?= data/dumps
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup browser build serve test lint clean conformance bench bench-full
+.PHONY: help setup browser yasgui build serve test lint clean conformance bench bench-full dist
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-setup: $(STAMP) $(NPM_STAMP) browser ## .venv with the package, Yasgui (npm ci), Chromium for browser tests (idempotent)
+setup: $(STAMP) $(NPM_STAMP) yasgui $(WHEELHOUSE_STAMP) browser ## .venv with the package, Yasgui (npm ci), Chromium for browser tests (idempotent)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +37,23 @@ $(NPM_STAMP): package.json package-lock.json
 	else \
 	  echo "setup: npm not found; /sparql will show no Yasgui (install Node.js and npm, then make setup)"; \
 	fi
+
+# The Yasgui build inside the package, so that the wheel ships it and an installed scholarkg
+# needs no node_modules/ (kg/serve/assets.py). Checked on every run: cmp is cheap, and a copy
+# older than node_modules/ would be served stale.
+yasgui: $(NPM_STAMP) ## copy the pinned Yasgui build from node_modules/ into kg/serve/yasgui/
+	@if [ -f $(YASGUI_NPM)/build/yasgui.min.js ]; then \
+	  mkdir -p $(YASGUI_PKG)/build; \
+	  for f in package.json build/yasgui.min.js build/yasgui.min.js.map build/yasgui.min.css; do \
+	    cmp -s $(YASGUI_NPM)/$$f $(YASGUI_PKG)/$$f || cp $(YASGUI_NPM)/$$f $(YASGUI_PKG)/$$f; \
+	  done; \
+	fi
+
+# The runtime dependencies as wheels, for tests/test_wheel.py: it installs the built wheel into a
+# fresh venv with --no-index, so the test downloads nothing.
+$(WHEELHOUSE_STAMP): pyproject.toml
+	$(PY) -m pip download --quiet --dest $(WHEELHOUSE) .
+	touch $@
 
 # Debian's chromium + chromium-driver for tests/test_browser.py. Checked on every run (cheap):
 # a stamp would not notice the packages being removed.
@@ -63,8 +84,11 @@ lint: setup ## ruff
 test: setup lint ## the whole test suite (ruff, then pytest)
 	$(PY) -m pytest
 
+dist: setup ## build the wheel and the sdist into dist/ (Yasgui, ontology/ and queries/ inside)
+	$(PY) -m build --no-isolation --outdir dist .
+
 clean: ## remove the built store and caches (keeps .venv)
-	rm -rf data .pytest_cache .ruff_cache
+	rm -rf data dist .pytest_cache .ruff_cache
 
 CONFORMANCE := ../shared/tools/conformance/run.py
 SUITE := ../shared/w3c-rdf-tests

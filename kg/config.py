@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 DEFAULT_HOST = "127.0.0.1"
@@ -13,9 +14,16 @@ DEFAULT_BASE = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}/"
 DEFAULT_STORE = Path("data/store")
 DEFAULT_DUMPS = Path("data/dumps")
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
-QUERIES_DIR = PROJECT_ROOT / "queries"
+#: The package's own folder, found by importlib.resources so that an installed wheel reads its
+#: own copy. A wheel installs as files (never zipped), so this is a real folder, as pyshacl,
+#: `glob` and Flask's `send_from_directory` need.
+PACKAGE_DIR = Path(str(resources.files("kg")))
+#: `ontology/` and `queries/` live at the top of the repository; `kg/ontology` and `kg/queries`
+#: are symlinks to them, so a checkout and the wheel (which ships them as files) agree.
+ONTOLOGY_DIR = PACKAGE_DIR / "ontology"
+QUERIES_DIR = PACKAGE_DIR / "queries"
+#: the pinned Yasgui build, copied out of node_modules/ by `make setup` and shipped in the wheel
+YASGUI_DIR = PACKAGE_DIR / "serve" / "yasgui" / "build"
 
 #: what `kg export` writes and the server publishes
 DUMP_FORMATS = ("nq", "trig", "ttl", "nt", "jsonld")

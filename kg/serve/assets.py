@@ -1,9 +1,10 @@
 """Vendored front-end files at /assets: the Yasgui build that `make setup` installs with npm ci.
 
-Yasgui is pinned in `package-lock.json` and served from `node_modules/`, never from another
-site: the pages' Content-Security-Policy allows our own origin only, and nothing may be fetched
-at run time. Without `node_modules/` the files answer with a 404 that says how to install them,
-and `/sparql` shows the same advice instead of the editor.
+Yasgui is pinned in `package-lock.json`; `make setup` copies its build out of `node_modules/`
+into the package (`kg/serve/yasgui/`), which the wheel ships, so an installed scholarkg serves
+it without Node.js and never from another site: the pages' Content-Security-Policy allows our
+own origin only, and nothing may be fetched at run time. Without the copy the files answer with
+a 404 that says how to install them, and `/sparql` shows the same advice instead of the editor.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, send_from_directory, url_for
 
-from kg.config import PROJECT_ROOT
+from kg.config import YASGUI_DIR
 
 bp = Blueprint("assets", __name__)
 
-#: where `npm ci` puts the Yasgui build (yasgui.min.js, yasgui.min.css and their source maps)
-YASGUI_DIR = PROJECT_ROOT / "node_modules" / "@zazuko" / "yasgui" / "build"
+__all__ = ["DIRECTORY_CONFIG", "YASGUI_DIR", "bp"]
 #: app config key that points at another Yasgui build folder (tests, deployments)
 DIRECTORY_CONFIG = "KG_YASGUI_DIR"
-NOT_INSTALLED = "Yasgui is not installed here: run `make setup` (npm ci puts it in node_modules/)"
+NOT_INSTALLED = ("Yasgui is not installed here: run `make setup` (npm ci, then a copy into "
+                 "kg/serve/yasgui/)")
 #: the URL carries the version, so a browser may keep a file until Yasgui is upgraded
 MAX_AGE_SECONDS = 24 * 3600
 
