@@ -29,7 +29,7 @@ from kg.mapping.repositories import find_repositories
 from kg.parse import parse_text
 from kg.parse.profile import MAX_ABSTRACT, MAX_TITLE
 from kg.serve import ServeConfig, create_app
-from kg.serve.nesting import MAX_NESTING, nesting
+from kg.store.nesting import MAX_NESTING, nesting
 from kg.store.remote import RemoteStore
 from servers import PAPERS, Oxigraph, Server
 
@@ -384,3 +384,21 @@ def test_escape_sequences_in_the_data_reached_the_terminal(runner, seed_store_di
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output
     assert "a\u241b[31m[/x] [bold]b" in result.output
+
+
+def test_kg_query_nested_5000_deep_crashed_the_command(seed_store_dir: Path):
+    """Regression: `kg query` with 5,000 nested parentheses overflowed the engine's stack and
+    the command died of a segmentation fault; it is refused with the reason now."""
+    deep = "SELECT * WHERE { BIND(" + "(" * 5000 + "1" + ")" * 5000 + " AS ?x) }"
+    done = subprocess.run([*KG, "query", deep, "--store", str(seed_store_dir)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert (done.returncode, done.stderr) == (1, (
+        "kg: this query is nested 5,002 levels deep (brackets and prefix operators such as ! "
+        "count); at most 100 are allowed\n"))
+
+
+def test_an_escaped_hash_in_a_prefixed_name_hid_nesting_from_the_count():
+    """`ex:a\\#` is a prefixed name, not a comment: the nesting after it on the line counts."""
+    text = "PREFIX ex: <http://e/> SELECT * { BIND(ex:a\\# AS ?z) " + "(" * 200 + "1" \
+           + ")" * 200 + " }"
+    assert nesting(text) > MAX_NESTING

@@ -19,7 +19,6 @@ from kg.mapping.vocab import prefixes
 from kg.serve.description import SD_PREFIXES, service_description
 from kg.serve.fetches import Refused, check_query, check_update
 from kg.serve.negotiation import GRAPHS, RESULTS, choose
-from kg.serve.nesting import TooDeep, check_nesting
 from kg.serve.pool import (
     BadRequest,
     Busy,
@@ -33,6 +32,7 @@ from kg.serve.pool import (
 )
 from kg.serve.scanner import UsingConflict, add_using
 from kg.store.files import load_snapshot
+from kg.store.nesting import TooDeep, check_nesting
 from kg.store.query import header
 from kg.store.remote import RemoteStore
 
@@ -74,15 +74,20 @@ def _is_utf8(charset: str | None) -> bool:
     return charset is None or charset.lower() in ("utf-8", "utf8")
 
 
+#: methods that read the URL's parameters; Flask answers HEAD with GET's headers, no body
+_READS = ("GET", "HEAD")
+
+
 def _params(kind: str) -> tuple[str | None, MultiDict]:
     """The operation text (`query` or `update`) of a protocol request and its parameters.
 
-    GET takes everything from the URL; POST form from the body; POST direct takes the text from
-    the body and the other parameters from the URL. Raises ProtocolError.
+    GET (and HEAD, its headers only) takes everything from the URL; POST form from the body;
+    POST direct takes the text from the body and the other parameters from the URL. Raises
+    ProtocolError.
     """
     direct = QUERY_TYPE if kind == "query" else UPDATE_TYPE
     other = "update" if kind == "query" else "query"
-    if request.method == "GET":
+    if request.method in _READS:
         params = request.args
         texts = params.getlist(kind)
     elif request.mimetype == FORM:
@@ -116,10 +121,10 @@ def endpoint() -> Response:
     except ProtocolError as e:
         return _text(e.status, str(e))
     if query is None:
-        if request.method == "GET" and request.accept_mimetypes.best_match(
+        if request.method in _READS and request.accept_mimetypes.best_match(
                 ["text/html", "text/turtle"]) == "text/html":
             return _yasgui()
-        if request.method == "GET" and not params:
+        if request.method in _READS and not params:
             return _description()
         return _text(400, "missing 'query' parameter")
     try:

@@ -13,13 +13,19 @@ from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, Store
 
 from kg.errors import QueryError
 from kg.mapping.vocab import prefixes
+from kg.store.nesting import TooDeep, check_nesting
 
 Result = QuerySolutions | QueryBoolean | QueryTriples
 
 
 def run_query(store: Store, query: str, base: str | None = None, union: bool = False,
               **options: Any) -> Result:
-    """Evaluate `query`; raises QueryError with the parser's line and column when it is invalid."""
+    """Evaluate `query`; raises QueryError with the parser's line and column when it is invalid,
+    or when it nests deeper than the engine can parse without overflowing its stack."""
+    try:
+        check_nesting(query)
+    except TooDeep as e:
+        raise QueryError(str(e)) from None
     try:
         return store.query(
             query,

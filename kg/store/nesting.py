@@ -8,7 +8,8 @@ linear pass, and a request nested more than `MAX_NESTING` deep is refused with t
 
 What counts as a level: an opening bracket (`(`, `{`, `[`) and each prefix operator (`!`,
 `^`) before a term or bracket. Comments, strings and IRIs are skipped: brackets inside them
-nest nothing.
+nest nothing; a prefixed name is read whole, so that its escapes (`ex:a\\#`) start no comment.
+`kg.store.query.run_query` checks every query it runs, and the endpoint every request.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ _TOKEN = re.compile(
         |\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
         |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'
         |<[^<>"{}|^`\\\x00-\x20]*>)
+      |(?P<pname>(?:[A-Za-z][\w.-]*)?:(?:[\w.:-]|\\[_~.!$&'()*+,;=/?\#@%-]|%[0-9A-Fa-f]{2})*)
       |(?P<open>[({\[])
       |(?P<close>[)}\]])
       |(?P<unary>!(?!=)|\^(?!\^))
@@ -53,7 +55,7 @@ def nesting(text: str) -> int:
         elif kind == "close":
             level -= stack.pop() if stack else 0
             run = 0
-        elif kind == "other":
+        elif kind in ("other", "pname"):
             run = 0
     return deepest
 
