@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, parse
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
@@ -16,10 +16,9 @@ from conftest import AS_OF, BASE, DATA, SEED
 from kg.build import build
 from kg.cli import main
 from kg.export import export
-from kg.export.dumps import merged_triples, subjects
+from kg.export.dumps import merged_triples
 from kg.store import open_read_only
 from kg.store.convert import triple_to_rdflib
-from kg.store.merge import derive
 
 VOID = "http://rdfs.org/ns/void#"
 SECOND = DATA / "second_profile.txt"
@@ -230,26 +229,21 @@ def test_the_cli_offers_exactly_the_formats_the_exporter_writes():
     assert tuple(FORMATS) == DUMP_FORMATS
 
 
-def test_merged_subjects_come_in_the_order_of_sparql_order_by(seed_store_dir):
-    store, info = open_read_only(seed_store_dir)
-    engine = [row[0] for row in store.query(
-        "SELECT ?s { { SELECT DISTINCT ?s { ?s ?p ?o } } } ORDER BY ?s")]
-    assert list(subjects(store, info.base)) == engine
-
-
-def test_merged_subjects_come_in_sparql_order_and_triples_once():
-    store = Store()
-    # (no blank node: the merged graph is derived through N-Triples, which relabels them)
-    blank, short, longer = NamedNode("http://x.org/"), NamedNode("http://x.org/a"), \
-        NamedNode("http://x.org/a-b")
-    name = NamedNode("https://schema.org/name")
-    for graph in (NamedNode("http://x.org/g1"), NamedNode("http://x.org/g2")):
-        for subject in (longer, short, blank):
-            store.add(Quad(subject, name, NamedNode("http://x.org/v"), graph))
-    derive(store)
-    # "a" sorts before "a-b" by code point (as SPARQL's ORDER BY), though "<a>" > "<a-b>"
-    assert list(subjects(store, "http://x.org/")) == [blank, short, longer]
-    assert [t.subject for t in merged_triples(store, "http://x.org/")] == [blank, short, longer]
+def test_merged_dumps_are_the_default_graph_streamed_as_it_is(seed_store_dir, dumps):
+    """The merged graph is materialised: a dump writes the default graph in the store's index
+    order, each subject's triples together, with no reassembly per subject."""
+    db, _ = open_read_only(seed_store_dir)
+    default = [q.triple for q in db.quads_for_pattern(None, None, None, DefaultGraph())]
+    assert list(merged_triples(db)) == default
+    written = [q.triple for q in parse(path=str(dumps / "scholarkg.nt"),
+                                       format=RdfFormat.N_TRIPLES)]
+    assert written == default
+    seen, current = set(), None
+    for triple in written:  # grouped: a subject never comes back once left
+        if triple.subject != current:
+            assert triple.subject not in seen
+            seen.add(triple.subject)
+            current = triple.subject
 
 
 def test_export_of_a_published_base_does_not_warn(runner, tmp_path):

@@ -16,7 +16,7 @@ from pathlib import Path
 from pyoxigraph import RdfFormat, serialize
 
 from kg.config import DEFAULT_LICENSE, VOID_FILE
-from kg.export.dumps import DUMP_NAME, FORMATS, DumpFile, merged_triples, write_dump
+from kg.export.dumps import DUMP_NAME, FORMATS, DumpFile, sorted_triples, write_dump
 from kg.export.jsonld import CONTEXT_PATH, context
 from kg.export.void import Release, void_description, void_prefixes
 from kg.store.local import open_read_only
@@ -68,7 +68,7 @@ def export(
                       license=license_iri)
     description = void_description(store, release, dumps)
     with (out_dir / (VOID_FILE + ".partial")).open("wb") as f:
-        serialize(merged_triples(description, info.base), f, RdfFormat.TURTLE,
+        serialize(sorted_triples(description), f, RdfFormat.TURTLE,
                   prefixes=void_prefixes(info.base))
     (out_dir / (VOID_FILE + ".partial")).replace(out_dir / VOID_FILE)
     if not validate:
