@@ -3,9 +3,10 @@
 Both servers run at once on the store of `kg build` (with key phrases, no SHACL): kg serve as a
 user starts it (worker processes, each with the graph in memory; at 10,000 profiles reading
 it from disk, `--mode disk`, as three copies would not fit), Oxigraph's own server
-read-only on the very same RocksDB folder with `--union-default-graph` (kg serves the union of
-the profile graphs as the default graph) and `BASE <http://127.0.0.1:8000/>` before every
-query, so that `PREFIX kg: <ontology#>` means the same on both. Four parts, in one run:
+read-only on the very same RocksDB folder, as it comes: both answer on the store's default
+graph, which the build fills with the merged graph (each triple once; the profile graphs stay
+named graphs beside it). `BASE <http://127.0.0.1:8000/>` goes before every query sent to a
+peer, so that a relative IRI means what it means to kg serve. Four parts, in one run:
 
 1. latency: every saved query (queries/*.rq) and the analytic ones of benchmarks/queries/,
    timed alternately on each server; the median per query, the ratio kg/oxigraph and their
@@ -19,7 +20,8 @@ query, so that `PREFIX kg: <ontology#>` means the same on both. Four parts, in o
    503 or 504. oxigraph serve runs it without a query time limit: its `--timeout-s` starts a
    thread per query that lives out the whole limit, and at this rate it runs out of threads
    and fails (measured); without a limit the runaway runs until the server stops.
-4. rdflib-endpoint (PyPI, `make bench` installs it) on the same graph as the Python peer:
+4. rdflib-endpoint (PyPI, `make bench` installs it) on the same quads as the Python peer, in
+   an rdflib `Dataset` whose default graph is the merged one (no union):
    one throughput round, then the saved queries' latency, cheapest first; a query past 60 s
    is reported as such, and the next one waits until rdflib has finished it (it cannot stop
    a query), within 10 minutes in all.
@@ -84,7 +86,8 @@ LIGHT = {
                    "SELECT ?name WHERE {{ <{person}> schema:name ?name }}",
     "ask-author": "PREFIX schema: <https://schema.org/>\n"
                   "ASK {{ <{paper}> schema:author <{person}> }}",
-    "profile": "PREFIX schema: <https://schema.org/>\nPREFIX kg: <ontology#>\n"
+    "profile": "PREFIX schema: <https://schema.org/>\n"
+               "PREFIX kg: <https://w3id.org/scholarkg/ontology#>\n"
                "SELECT ?name ?h ?citations WHERE {{ <{page}> schema:about ?person ; "
                "kg:hIndex ?h ; kg:citationCount ?citations . ?person schema:name ?name }}",
 }
@@ -154,7 +157,7 @@ def main() -> None:
 
 def _oxigraph(store: Path, port: int) -> list[str]:
     return [str(OXIGRAPH), "serve-read-only", "--location", str(store / "oxigraph"), "--bind",
-            f"127.0.0.1:{port}", "--union-default-graph"]
+            f"127.0.0.1:{port}"]
 
 
 # --- the light mix -------------------------------------------------------------------------------
@@ -309,7 +312,7 @@ import sys, time
 from rdflib import Dataset
 import uvicorn
 from rdflib_endpoint import SparqlEndpoint
-graph = Dataset(default_union=True)
+graph = Dataset()  # the default graph: the merged one, as on kg serve
 started = time.perf_counter()
 graph.parse(sys.argv[1], format="nquads")
 print(f"loaded {len(graph)} triples in {time.perf_counter() - started:.1f} s", flush=True)

@@ -9,8 +9,8 @@ graph. Three figures per size:
   (<= --e2e-max profiles): pyshacl validates in Python and does not scale;
 * the dump stage alone: kg's N-Quads and TriG writers (`kg.export.dumps.write_dump`, what the
   export spends on those files) against `oxigraph dump` of the same format;
-* kg's merged-graph formats (Turtle, N-Triples, JSON-LD), which `oxigraph dump` cannot write
-  (it dumps one graph or the dataset, not the union), for the record.
+* kg's merged-graph formats (Turtle, N-Triples, JSON-LD: the store's default graph, which the
+  build fills with the merged graph), for the record.
 
 The N-Quads of both must be the same bytes.
 
