@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
-from conftest import ROOT
+from conftest import BASE, ROOT
 from kg.cli import main
 from servers import PAPERS, Server
 
@@ -159,11 +159,30 @@ def test_service_description_without_query(server):
     graph = Graph().parse(data=response.text, format="turtle")
     rows = set(graph.query("""PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>
         SELECT ?e WHERE { ?s a sd:Service ; sd:endpoint ?e }"""))
-    assert [str(r[0]) for r in rows] == [f"{server.url}/sparql"]
+    # the endpoint IRI VoID names, under the graph's base (not the address this test reached)
+    void = Graph().parse(data=requests.get(f"{server.url}/.well-known/void", timeout=10).text,
+                         format="turtle")
+    assert [str(r[0]) for r in rows] == [str(o) for o in void.objects(
+        None, URIRef("http://rdfs.org/ns/void#sparqlEndpoint"))] == [f"{BASE}sparql"]
     # the default graph is the merged graph the store holds, not a union the engine computes
     assert "UnionDefaultGraph" not in response.text
     saved = {str(o) for o in graph.objects(None, None) if str(o).endswith(".rq")}
     assert len(saved) == len(list((ROOT / "queries").glob("*.rq")))
+
+
+def test_head_sparql_is_answered_like_get(writable):
+    """HEAD /sparql without a query took the POST path: 415 where GET gives 200."""
+    server = writable  # two workers: the runaway tests leave the one of `server` reloading
+    for accept in ("text/turtle", "text/html"):
+        got = requests.get(f"{server.url}/sparql", headers={"Accept": accept}, timeout=10)
+        head = requests.head(f"{server.url}/sparql", headers={"Accept": accept}, timeout=10)
+        assert (head.status_code, head.headers["Content-Type"], head.content) == (
+            200, got.headers["Content-Type"], b"")
+    query = {"query": "ASK {}"}
+    head = requests.head(f"{server.url}/sparql", params=query, timeout=10,
+                         headers={"Accept": "application/sparql-results+json"})
+    assert (head.status_code, head.headers["Content-Type"]) == (
+        200, "application/sparql-results+json")
 
 
 def test_update_needs_the_token_and_reaches_every_worker(writable):

@@ -16,13 +16,11 @@ from pathlib import Path
 from pyoxigraph import RdfFormat, serialize
 
 from kg.config import DEFAULT_LICENSE, VOID_FILE
-from kg.export.dumps import DUMP_NAME, FORMATS, DumpFile, sorted_triples, write_dump
+from kg.export.dumps import DUMP_NAME, FORMATS, DumpFile, write_dump
 from kg.export.jsonld import CONTEXT_PATH, context
-from kg.export.void import Release, void_description, void_prefixes
+from kg.export.void import REPORT_FILE, Release, void_description, void_prefixes
 from kg.store.local import open_read_only
 from kg.store.validate import validate_store
-
-REPORT_FILE = "shacl-report.ttl"
 
 
 @dataclass
@@ -65,10 +63,10 @@ def export(
            json.dumps({"@context": context(info.base)}, indent=2).encode() + b"\n")
     _remove_other_dumps(out_dir, dumps)
     release = Release(info.base, created=info.built_at, modified=info.built_at,
-                      license=license_iri)
+                      license=license_iri, report=validate)
     description = void_description(store, release, dumps)
     with (out_dir / (VOID_FILE + ".partial")).open("wb") as f:
-        serialize(sorted_triples(description), f, RdfFormat.TURTLE,
+        serialize(description, f, RdfFormat.TURTLE,
                   prefixes=void_prefixes(info.base))
     (out_dir / (VOID_FILE + ".partial")).replace(out_dir / VOID_FILE)
     if not validate:

@@ -49,13 +49,6 @@ def merged_triples(store: Store) -> Iterator[Triple]:
     return (quad.triple for quad in store.quads_for_pattern(None, None, None, DefaultGraph()))
 
 
-def sorted_triples(store: Store) -> list[Triple]:
-    """The triples of a small graph (a VoID description), by subject, predicate and object:
-    readable, and the same order every time."""
-    return sorted(merged_triples(store), key=lambda t: (str(t.subject), str(t.predicate),
-                                                        str(t.object)))
-
-
 def write_dump(store: Store, base: str, fmt: str, out_dir: Path, compress: bool) -> DumpFile:
     """Write one dump file into `out_dir` (atomically: a temporary name, then a rename)."""
     from kg.export.jsonld import write_jsonld

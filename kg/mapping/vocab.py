@@ -26,6 +26,13 @@ DCAT = "http://www.w3.org/ns/dcat#"
 SPDX = "http://spdx.org/rdf/terms#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
+FOAF = "http://xmlns.com/foaf/0.1/"
+#: W3C Data Quality Vocabulary: how a dataset points at its SHACL report
+DQV = "http://www.w3.org/ns/dqv#"
+#: media types as IRIs (IANA's registry), as DCAT wants `dcat:mediaType`
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
+#: the EU Publications Office file types, as DCAT-AP wants `dcterms:format`
+EU_FILE_TYPES = "http://publications.europa.eu/resource/authority/file-type/"
 #: our ontology, and the namespace of our own terms
 ONTOLOGY = "https://w3id.org/scholarkg/ontology"
 KG = ONTOLOGY + "#"

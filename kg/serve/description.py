@@ -1,19 +1,25 @@
 """The SPARQL service description (W3C SPARQL 1.1 Service Description) of this endpoint.
 
-Built as RDF with pyoxigraph and serialised by it; it also lists the saved queries so that a
-client can discover them from the endpoint alone.
+Built as RDF with pyoxigraph and serialised by it. The default dataset is described as the data
+is: the default graph (the merged graph, or with `union` the union the engine computes) and
+each named graph, each with its `void:triples`. The saved queries are attached with
+`dcterms:hasPart` (no domain: `schema:hasPart` wants a creative work, and an `sd:Service` is
+none), so that a client can discover them from the endpoint alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, QuerySolutions, Store
 
-from kg.mapping.vocab import FORMATS, RDF_TYPE, SCHEMA, SD
+from kg.mapping.vocab import DCTERMS, FORMATS, RDF_TYPE, SCHEMA, SD, VOID, XSD
+from kg.store.query import run_query
 
-SD_PREFIXES = {"sd": SD, "formats": FORMATS, "schema": SCHEMA}
+SD_PREFIXES = {"sd": SD, "formats": FORMATS, "schema": SCHEMA, "dcterms": DCTERMS,
+               "void": VOID}
 _RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                    "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD")
 
@@ -25,13 +31,35 @@ class Saved(Protocol):
     text: str
 
 
+@dataclass(frozen=True)
+class Graphs:
+    """What the endpoint's dataset holds: triples in the default graph, and per named graph."""
+
+    default: int
+    named: list[tuple[str, int]]
+
+
+def graph_sizes(store: Any, union: bool) -> Graphs:
+    """Count the triples of the default graph and of each named graph, as queries see them.
+
+    `store` is a pyoxigraph Store or a RemoteStore (both answer `run_query`).
+    """
+    default = run_query(store, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", union=union)
+    named = run_query(store, "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } "
+                             "GROUP BY ?g ORDER BY ?g")
+    assert isinstance(default, QuerySolutions) and isinstance(named, QuerySolutions)
+    (total,) = [int(row[0].value) for row in default]
+    return Graphs(total, [(row[0].value, int(row[1].value)) for row in named])
+
+
 def service_description(endpoint: str, union: bool, update: str | None,
-                        saved: Iterable[Saved], queries_url: str) -> Store:
+                        saved: Iterable[Saved], queries_url: str, graphs: Graphs) -> Store:
     """The description of the endpoint at `endpoint` (`update`: the update URL, if any)."""
     sd = {t: NamedNode(SD + t) for t in (
         "Service", "endpoint", "supportedLanguage", "SPARQL11Query", "SPARQL11Update",
         "resultFormat", "feature", "UnionDefaultGraph", "BasicFederatedQuery",
-        "defaultDataset", "Dataset")}
+        "defaultDataset", "Dataset", "defaultGraph", "namedGraph", "NamedGraph", "Graph",
+        "name", "graph")}
     service = NamedNode(endpoint)
     triples = [
         (service, RDF_TYPE, sd["Service"]),
@@ -45,10 +73,19 @@ def service_description(endpoint: str, union: bool, update: str | None,
         triples.append((service, sd["supportedLanguage"], sd["SPARQL11Update"]))
     dataset = BlankNode()
     triples += [(service, sd["defaultDataset"], dataset), (dataset, RDF_TYPE, sd["Dataset"])]
+    default = BlankNode()
+    triples += [(dataset, sd["defaultGraph"], default), (default, RDF_TYPE, sd["Graph"]),
+                (default, NamedNode(VOID + "triples"), _count(graphs.default))]
+    for name, size in graphs.named:
+        named, graph = BlankNode(), BlankNode()
+        triples += [(dataset, sd["namedGraph"], named), (named, RDF_TYPE, sd["NamedGraph"]),
+                    (named, sd["name"], NamedNode(name)), (named, sd["graph"], graph),
+                    (graph, RDF_TYPE, sd["Graph"]),
+                    (graph, NamedNode(VOID + "triples"), _count(size))]
     for query in saved:
         node = NamedNode(f"{queries_url}/{query.name}.rq")
         triples += [
-            (service, NamedNode(SCHEMA + "hasPart"), node),
+            (service, NamedNode(DCTERMS + "hasPart"), node),
             (node, RDF_TYPE, NamedNode(SCHEMA + "SoftwareSourceCode")),
             (node, NamedNode(SCHEMA + "name"), Literal(query.title)),
             (node, NamedNode(SCHEMA + "description"), Literal(query.description)),
@@ -58,3 +95,7 @@ def service_description(endpoint: str, union: bool, update: str | None,
     store = Store()
     store.extend(Quad(s, p, o) for s, p, o in triples)
     return store
+
+
+def _count(n: int) -> Literal:
+    return Literal(str(n), datatype=NamedNode(XSD + "integer"))

@@ -14,14 +14,13 @@ from flask import (
     request,
     send_from_directory,
 )
-from pyoxigraph import DefaultGraph, RdfFormat, Store
+from pyoxigraph import RdfFormat, parse, serialize
 
 from kg.config import VOID_FILE
 from kg.export.dumps import FORMATS
 from kg.export.jsonld import CONTEXT_PATH, context
 from kg.export.void import Release, void_description, void_prefixes
 from kg.serve.negotiation import GRAPHS, choose
-from kg.store.files import load_rdf_file
 
 bp = Blueprint("dumps", __name__, template_folder="templates")
 #: app.extensions key of the generated VoID (dropped with the other caches after an update)
@@ -72,7 +71,9 @@ def void() -> Response:
     base = config.base or request.url_root
     written = config.dumps_dir / VOID_FILE if config.dumps_dir is not None else None
     if written is not None and written.is_file():
-        description = load_rdf_file(written)
+        # parsed, never loaded into a Store: that would turn xsd:nonNegativeInteger into
+        # xsd:integer (kg.export.void)
+        description = [q.triple for q in parse(path=str(written), format=RdfFormat.TURTLE)]
     else:  # counted once per graph: the counts are full-graph aggregates
         description = current_app.extensions.get(_VOID_CACHE)
         if description is None:
@@ -80,8 +81,5 @@ def void() -> Response:
             description = void_description(config.store, Release(base, now, now), [])
             current_app.extensions[_VOID_CACHE] = description
     media, fmt = choose(request.accept_mimetypes, GRAPHS) or ("text/turtle", RdfFormat.TURTLE)
-    return Response(_dump(description, fmt, base), mimetype=media, headers={"Vary": "Accept"})
-
-
-def _dump(store: Store, fmt: RdfFormat, base: str) -> bytes:
-    return store.dump(format=fmt, from_graph=DefaultGraph(), prefixes=void_prefixes(base))
+    body = serialize(description, format=fmt, prefixes=void_prefixes(base))
+    return Response(body, mimetype=media, headers={"Vary": "Accept"})

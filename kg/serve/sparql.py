@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from kg.errors import StoreError, StoreRefused, StoreTimeout
 from kg.mapping.vocab import prefixes
-from kg.serve.description import SD_PREFIXES, service_description
+from kg.serve.description import SD_PREFIXES, graph_sizes, service_description
 from kg.serve.fetches import Refused, check_query, check_update
 from kg.serve.negotiation import GRAPHS, RESULTS, choose
 from kg.serve.pool import (
@@ -74,6 +74,8 @@ def _is_utf8(charset: str | None) -> bool:
     return charset is None or charset.lower() in ("utf-8", "utf8")
 
 
+#: app.extensions key of the graph sizes the service description lists
+_GRAPHS_CACHE = "kg.sd-graphs"
 #: methods that read the URL's parameters; Flask answers HEAD with GET's headers, no body
 _READS = ("GET", "HEAD")
 
@@ -217,13 +219,19 @@ def _description() -> Response:
     from kg.serve.queries import saved_queries
 
     config = current_app.extensions["kg"]
-    root = request.host_url.rstrip("/")
+    # the IRIs VoID names (void:sparqlEndpoint) when the graph has a base; else as reached
+    root = (config.base or request.host_url).rstrip("/")
+    graphs = current_app.extensions.get(_GRAPHS_CACHE)
+    if graphs is None:  # full-graph counts: once per app (dropped with the caches on update)
+        graphs = graph_sizes(config.store, config.union)
+        current_app.extensions[_GRAPHS_CACHE] = graphs
     store = service_description(
         endpoint=f"{root}/sparql",
         union=config.union,
         update=f"{root}/update" if config.allow_update else None,
         saved=saved_queries().values(),
         queries_url=f"{root}/queries",
+        graphs=graphs,
     )
     media, fmt = choose(request.accept_mimetypes, GRAPHS) or ("text/turtle", RdfFormat.TURTLE)
     body = store.dump(format=fmt, from_graph=DefaultGraph(), prefixes=SD_PREFIXES)
