@@ -120,6 +120,7 @@ def test_turtle_by_suffix_or_accept(client, path, headers):
 @pytest.mark.parametrize("suffix, media, fmt", [
     ("nt", "application/n-triples", RdfFormat.N_TRIPLES),
     ("jsonld", "application/ld+json", RdfFormat.JSON_LD),
+    ("rdf", "application/rdf+xml", RdfFormat.RDF_XML),  # .rdf was a 404 where .ttl worked
 ])
 def test_n_triples_and_json_ld(client, suffix, media, fmt):
     by_suffix = client.get(f"/person/guoying-zhao.{suffix}")

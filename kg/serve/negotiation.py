@@ -40,6 +40,7 @@ SHORT_NAMES = {
     "nt": "application/n-triples",
     "ntriples": "application/n-triples",
     "rdfxml": "application/rdf+xml",
+    "rdf": "application/rdf+xml",
     "jsonld": "application/ld+json",
 }
 

@@ -2,7 +2,7 @@
 
 Every IRI minted under the served base dereferences here: `base + path` answers with an HTML
 page for browsers and with its description as Turtle, N-Triples or JSON-LD by Accept header or
-by a `.ttl`, `.nt` or `.jsonld` suffix (the suffix wins, so a link can name a format). Media
+by a `.ttl`, `.nt`, `.jsonld` or `.rdf` suffix (the suffix wins, so a link can name a format). Media
 types come from the endpoint's one negotiation table; reads live in `describe`.
 """
 
@@ -28,7 +28,8 @@ bp = Blueprint("pages", __name__, template_folder="templates")
 #: (name, path suffix, media type) of the RDF forms every page links to; suffixes are short
 #: names of the negotiation table
 FORMATS = tuple((name, suffix, SHORT_NAMES[suffix])
-                for name, suffix in (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld")))
+                for name, suffix in (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld"),
+                                     ("RDF/XML", "rdf")))
 SUFFIXES = tuple(suffix for _, suffix, _ in FORMATS)
 #: HTML first, so that browsers, `*/*` and a missing Accept header get the page
 PAGE_TYPES: dict[str, Any] = {"text/html": None, **GRAPHS}
