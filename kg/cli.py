@@ -215,9 +215,66 @@ def query(sparql: str, store: str, sparql_paths: str, fmt: str) -> None:
         sparql = sys.stdin.read()
     db, info = _open(store, sparql_paths)
     try:
-        _print_result(run_query(db, sparql, info.base), fmt)
+        _print_result(run_query(db, sparql, info.base, **_search_functions(store)), fmt)
     except OSError as e:  # an evaluation error the engine reports while answering
         raise KgError(f"the query failed: {e}") from None
+
+
+def _search_functions(store: str) -> dict[str, object]:
+    """`kg:search` for a local store with a search index (`kg.search.sparql`)."""
+    from kg.search import open_index
+    from kg.search.sparql import search_functions
+    from kg.store.remote import is_remote
+
+    if is_remote(store):
+        return {}
+    return {"custom_functions": search_functions(open_index(Path(store).resolve()))}
+
+
+@main.command()
+@click.argument("text")
+@store_option
+@click.option("--type", "kinds", multiple=True,
+              type=click.Choice(["paper", "person", "topic", "keyphrase", "repository"]),
+              help="Only hits of this type (repeat for several).")
+@click.option("--year", "years", multiple=True, type=int, help="Only papers of this year.")
+@click.option("--topic", "topics", multiple=True, metavar="CODE",
+              help="Only hits about this arXiv category, e.g. cs.CV.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True, help="Print hits and facet counts as JSON.")
+def search(text: str, store: str, sparql_paths: str, kinds: tuple[str, ...],
+           years: tuple[int, ...], topics: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Full-text search of titles, abstracts, names, key phrases, topics and repositories.
+
+    Names may be cut short or misspelt ('zhao guoy'); accents are optional ('Tormanen').
+    """
+    from kg.errors import SearchError
+    from kg.search import open_index
+    from kg.store.local import read_info
+    from kg.store.remote import is_remote
+
+    if is_remote(store):
+        raise SearchError("kg search needs a store built by kg build: a SPARQL server "
+                          "(--store URL) has no search index")
+    read_info(Path(store))  # a missing store is said as such
+    index = open_index(Path(store).resolve())
+    if index is None:
+        raise SearchError(f"{store} has no search index (built before search existed); "
+                          "rebuild it with kg build --full")
+    result = index.search(text, kinds=kinds, years=years, topics=topics, limit=limit)
+    if as_json:
+        click.echo(json.dumps({"q": text, "total": result.total,
+                               "results": [hit.to_json() for hit in result.hits],
+                               "facets": {name: dict(counts)
+                                          for name, counts in result.facets.items()}},
+                              indent=2, ensure_ascii=False))
+        return
+    table = Table("type", "name", "year", "score", title=f"{result.total:,} hit(s)",
+                  title_justify="left")
+    for hit in result.hits:
+        table.add_row(hit.kind, Text(visible(hit.name)), str(hit.year or ""),
+                      f"{hit.score:.2f}")
+    out.print(table)
 
 
 def _print_result(result, fmt: str) -> None:  # type: ignore[no-untyped-def]

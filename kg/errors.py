@@ -54,3 +54,8 @@ class StoreRefused(StoreError):
 
 class QueryError(KgError):
     """A SPARQL query the engine refused; the message holds the parser's line and column."""
+
+
+class SearchError(KgError):
+    """A search that cannot be answered: no words to look for, too long, a bad filter, or a
+    store without a search index (a remote store, an RDF file served with --data)."""

@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from kg.build import build
 from kg.config import DEFAULT_BASE
+from kg.search import SearchIndex, open_index
 from kg.serve import ServeConfig, create_app
 from kg.store import load_in_memory, run_query
 
@@ -59,8 +60,16 @@ def store(seed_store_dir: Path) -> Store:
 
 
 @pytest.fixture(scope="session")
-def app(store: Store):  # type: ignore[no-untyped-def]
-    return create_app(ServeConfig(store=store, base=BASE))
+def search_index(seed_store_dir: Path) -> SearchIndex:
+    """The seed's full-text index, as `kg build` wrote it beside the store."""
+    index = open_index(seed_store_dir.resolve())
+    assert index is not None
+    return index
+
+
+@pytest.fixture(scope="session")
+def app(store: Store, search_index: SearchIndex):  # type: ignore[no-untyped-def]
+    return create_app(ServeConfig(store=store, base=BASE, search=search_index))
 
 
 @pytest.fixture()

@@ -28,6 +28,7 @@ from kg.build.profiles import (
 from kg.build.report import BuildReport, Progress
 from kg.errors import KgError, ProfileError, StoreError
 from kg.mapping import Mapper
+from kg.search.index import write_index
 from kg.store.graphs import kept_graphs
 from kg.store.manifest import DATABASE, manifest_of, write_manifest
 from kg.store.swap import build_aside, current_build, writer_lock
@@ -129,6 +130,7 @@ def _write(aside: Path, previous: Path | None, steps: Plan, parse: list[str],
             store.bulk_extend(kept_graphs(previous, mapper.base))
         counts = finish(store, mapper, validate=validate, paths=all_names, scratch=aside)
         store.flush()
+        write_index(store, aside, mapper.base)
         return counts
     finally:
         del store

@@ -16,7 +16,8 @@ from flask import Flask, Response, request
 from pyoxigraph import Store
 
 from kg.errors import StoreError, StoreTimeout
-from kg.serve import assets, dumps, pages, queries, sparql
+from kg.search import SearchIndex
+from kg.serve import assets, dumps, pages, queries, search, sparql
 from kg.serve.hosts import LOOPBACK_NAMES, host_name
 from kg.serve.pool import QueryPool
 from kg.store.remote import RemoteStore
@@ -62,6 +63,8 @@ class ServeConfig:
     hosts: frozenset[str] | None = LOOPBACK_NAMES
     #: IRI prefixes a SPARQL `LOAD` may fetch from; empty refuses every LOAD
     load_from: tuple[str, ...] = ()
+    #: the build's full-text index (/search, /reconcile, `kg:search`); None: no search
+    search: SearchIndex | None = None
 
 
 def create_app(config: ServeConfig) -> Flask:
@@ -74,6 +77,7 @@ def create_app(config: ServeConfig) -> Flask:
     app.register_blueprint(sparql.update_bp if config.allow_update else sparql.update_off_bp)
     app.register_blueprint(queries.bp)
     app.register_blueprint(dumps.bp)
+    app.register_blueprint(search.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(assets.bp)
 

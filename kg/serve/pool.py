@@ -38,6 +38,7 @@ from typing import Any
 from pyoxigraph import NamedNode, QueryTriples, RdfFormat
 
 from kg.mapping.vocab import prefixes
+from kg.search.sparql import functions_in
 from kg.serve.negotiation import GRAPHS, RESULTS
 from kg.serve.source import Source
 from kg.store.files import load_snapshot
@@ -85,6 +86,8 @@ class QueryJob:
     graph_media: str | None
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    #: the search index folder behind `kg:search` (`kg.search.sparql`); None: no search
+    search_index: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ def _evaluate(store: Any, job: QueryJob) -> tuple[str, Any, Any]:
         options["use_default_graph_as_union"] = True
     if job.named_graphs:
         options["named_graphs"] = [NamedNode(g) for g in job.named_graphs]
+    if job.search_index is not None:
+        options["custom_functions"] = functions_in(job.search_index)
     try:
         result = store.query(job.text, **options)
         is_graph = isinstance(result, QueryTriples)

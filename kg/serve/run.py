@@ -17,6 +17,7 @@ from flask import Flask
 from pyoxigraph import RdfFormat
 
 from kg.errors import KgError
+from kg.search import SearchIndex, open_index
 from kg.serve import http
 from kg.serve.app import ServeConfig, create_app
 from kg.serve.hosts import is_loopback, trusted_hosts
@@ -25,7 +26,7 @@ from kg.serve.source import Source
 from kg.store.local import read_info
 from kg.store.remote import RemoteStore
 from kg.store.scratch import scratch_folder
-from kg.store.swap import frozen_copy
+from kg.store.swap import copy_index, frozen_copy
 
 #: what a quad costs in a pyoxigraph in-memory store with its indexes (measured: ~320 B)
 BYTES_PER_QUAD_IN_MEMORY = 350
@@ -102,7 +103,8 @@ def serve_local(source: Source, listen: Listen, say: Say) -> None:
         pool = QueryPool(Source("snapshot", snapshot), size=listen.workers,
                          timeout=listen.timeout, max_queued=listen.max_queued).start()
         config = _config(listen, store=graph, base=base, union=False,
-                         pool=pool, counts=_counts(source, listen))
+                         pool=pool, counts=_counts(source, listen),
+                         search=_search_index(source, say, Path(scratch)))
         try:
             _listen(create_app(config), listen, say)
         finally:
@@ -134,11 +136,27 @@ def _serve_from_disk(source: Source, listen: Listen, say: Say) -> None:
     pool = QueryPool(source, size=listen.workers, timeout=listen.timeout,
                      max_queued=listen.max_queued).start()
     config = _config(listen, store=source.load(), base=source.base(), union=False, pool=pool,
-                     counts=_counts(source, listen))
+                     counts=_counts(source, listen), search=_search_index(source, say))
     try:
         _listen(create_app(config), listen, say)
     finally:
         pool.close()
+
+
+def _search_index(source: Source, say: Say, scratch: Path | None = None) -> SearchIndex | None:
+    """The store's search index, read from `scratch` when given (a copy there, as hard links:
+    a rebuild removes the build it replaces, index included, while this server lives)."""
+    if source.kind not in ("store", "disk"):
+        return None
+    build = source.path.resolve()
+    if scratch is not None:
+        copy_index(build, scratch)
+        build = scratch
+    index = open_index(build)
+    if index is None:
+        say("this store has no search index (built before search existed): /search and "
+            "/reconcile answer 501 until it is rebuilt with kg build --full")
+    return index
 
 
 def _counts(source: Source, listen: Listen) -> dict[str, int] | None:

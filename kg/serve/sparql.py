@@ -148,6 +148,7 @@ def endpoint() -> Response:
         graph_media=graphs[0] if graphs else None,
         default_graphs=tuple(params.getlist("default-graph-uri")),
         named_graphs=tuple(params.getlist("named-graph-uri")),
+        search_index=str(config.search.folder) if config.search is not None else None,
     )
     if config.remote is not None:
         return _forward(config.remote, job)

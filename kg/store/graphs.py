@@ -19,7 +19,7 @@ from kg.mapping.iris import LINK_GRAPHS
 from kg.store.manifest import DATABASE, read_info, read_manifest, write_manifest
 from kg.store.merge import derive
 from kg.store.stats import graph_stats
-from kg.store.swap import build_aside, current_build, writer_lock
+from kg.store.swap import build_aside, copy_index, current_build, writer_lock
 
 
 def kept_graphs(build_dir: Path, base: str) -> Iterator[Quad]:
@@ -67,6 +67,7 @@ def _replace(
             store.bulk_extend(quads)
         derive(store, scratch=aside)
         store.flush()
+        copy_index(current, aside)
         counts = graph_stats(store, info.base)
         del store
         manifest = read_manifest(current)

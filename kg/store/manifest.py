@@ -19,6 +19,8 @@ from kg.errors import StoreError
 
 DATABASE = "oxigraph"
 MANIFEST = "build.json"
+#: the full-text index of the build (`kg.search`), a tantivy folder
+SEARCH_INDEX = "search"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from pyoxigraph import Store
 
 from kg.errors import StoreError
 from kg.store.local import DATABASE, MANIFEST
+from kg.store.manifest import SEARCH_INDEX
 
 #: in a server's copy of a build: locked while the server lives (see `frozen_copy`)
 SERVING_LOCK = ".serving"
@@ -117,9 +118,30 @@ def frozen_copy(build_dir: Path) -> Iterator[Path]:
             fcntl.flock(lock, fcntl.LOCK_EX)
             Store.read_only(str(build_dir / DATABASE)).backup(str(copy / DATABASE))
             shutil.copy2(build_dir / MANIFEST, copy / MANIFEST)
+            copy_index(build_dir, copy)
             yield copy
     finally:
         shutil.rmtree(copy, ignore_errors=True)
+
+
+def copy_index(build_dir: Path, copy: Path) -> None:
+    """Give `copy` the search index of `build_dir`, if it has one, as hard links (tantivy
+    never rewrites a file in place), so it costs next to nothing and outlives the removal
+    of `build_dir`. A link run changes no text the index holds, so its build keeps the index
+    of the build it copied.
+
+    Raises OSError when the files cannot be linked or copied.
+    """
+    index = build_dir / SEARCH_INDEX
+    if index.is_dir():
+        shutil.copytree(index, copy / SEARCH_INDEX, copy_function=_link_or_copy)
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links
+        shutil.copy2(source, target)
 
 
 def _in_use(copy: Path) -> bool:

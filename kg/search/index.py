@@ -1,0 +1,190 @@
+"""Write the full-text index of a store: one document per paper, person, topic, key phrase and
+repository of the merged graph (the default graph, `kg.store.merge`).
+
+The index is rebuilt whole from the merged graph at every build, full or incremental: a
+document depends on every profile that lists its paper or person, so patching it would
+repeat the merge rules here; writing it costs a small share of a build (`benchmarks/README.md`).
+It is written into the build folder before the folder is swapped in, so a store and its
+index are always of the same build, and a failed build leaves the old pair.
+
+Words are split and folded by tantivy (`FOLDED`: lower case, diacritics folded to ASCII, so
+`Sean` finds `Seán`); the same analyzer reads queries (`kg.search.engine`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tantivy
+from pyoxigraph import QuerySolution, QuerySolutions, Store
+
+from kg.store.manifest import SEARCH_INDEX
+from kg.store.query import run_query
+
+#: the index's folder inside a build folder (beside `oxigraph/` and `build.json`)
+INDEX_DIR = SEARCH_INDEX
+#: the analyzer of every searchable text field, registered under this name wherever the index
+#: is opened (tantivy does not store custom analyzers with the index)
+FOLDED = "kg_folded"
+#: the kinds of documents, as `/search?type=` names them
+KINDS = ("paper", "person", "topic", "keyphrase", "repository")
+#: a kind's standing: tantivy multiplies a hit's score by log2(2 + rank), so that a paper
+#: outranks a key phrase made of its words; a person's rank is her number of papers, so that
+#: the author of 50 papers comes before a namesake with one
+_RANK = {"paper": 4, "topic": 4, "repository": 2, "keyphrase": 0}
+#: memory the index writer may use before it writes a segment
+_WRITER_HEAP = 64 << 20
+
+_PAPERS = """SELECT ?x ?name ?abstract ?date {
+  ?x a schema:ScholarlyArticle ; schema:name ?name .
+  OPTIONAL { ?x schema:abstract ?abstract } OPTIONAL { ?x schema:datePublished ?date }
+}"""
+_AUTHORS = """SELECT ?x ?name {
+  ?x a schema:ScholarlyArticle ; kg:authorship ?role . ?role schema:item ?person .
+  OPTIONAL { ?role schema:position ?position } ?person schema:name ?name .
+} ORDER BY ?x (!BOUND(?position)) ?position ?name"""
+_PAPER_TOPICS = """SELECT ?x ?code ?name {
+  ?x a schema:ScholarlyArticle ; schema:about ?t . ?t schema:termCode ?code .
+  OPTIONAL { ?t schema:name ?name }
+}"""
+_PAPER_PHRASES = """SELECT ?x ?name {
+  ?x a schema:ScholarlyArticle ; schema:keywords ?k . ?k schema:name ?name
+}"""
+_PAPER_CODE = """SELECT ?x ?url {
+  ?x a schema:ScholarlyArticle ; kg:hasSourceCode ?r . ?r schema:codeRepository ?url
+}"""
+_PERSONS = """SELECT ?x ?name (COUNT(DISTINCT ?paper) AS ?papers) {
+  ?x a schema:Person ; schema:name ?name . OPTIONAL { ?paper schema:author ?x }
+} GROUP BY ?x ?name"""
+_PERSON_TOPICS = """SELECT DISTINCT ?x ?code {
+  ?x a schema:Person .
+  { ?x schema:knowsAbout ?t } UNION { ?paper schema:author ?x ; schema:about ?t }
+  ?t schema:termCode ?code
+}"""
+_TOPICS = """SELECT ?x ?code ?name {
+  ?x a schema:DefinedTerm ; schema:termCode ?code . OPTIONAL { ?x schema:name ?name }
+}"""
+_PHRASES = """SELECT ?x ?name {
+  ?x a schema:DefinedTerm ; schema:name ?name . FILTER NOT EXISTS { ?x schema:termCode ?c }
+}"""
+_REPOSITORIES = """SELECT ?x ?name ?url {
+  ?x a schema:SoftwareSourceCode . OPTIONAL { ?x schema:name ?name }
+  OPTIONAL { ?x schema:codeRepository ?url }
+}"""
+
+
+def analyzer() -> tantivy.TextAnalyzer:
+    """Words of letters and digits, lower-cased, diacritics folded, overlong ones dropped."""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.remove_long(64))
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.ascii_fold())
+            .build())
+
+
+def schema() -> tantivy.Schema:
+    """The fields of a document. `name` is the title or name, `body` the abstract (or a
+    topic's code, a repository's address), `people` a paper's authors in order, `terms` its
+    topics and key phrases; `kind`, `year` and `topic` are the facets."""
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("iri", stored=True, tokenizer_name="raw")
+    builder.add_text_field("kind", stored=True, fast=True, tokenizer_name="raw")
+    for name in ("name", "body", "people"):
+        builder.add_text_field(name, stored=True, tokenizer_name=FOLDED)
+    builder.add_text_field("terms", tokenizer_name=FOLDED)
+    builder.add_integer_field("year", stored=True, indexed=True, fast=True)
+    builder.add_text_field("topic", stored=True, fast=True, tokenizer_name="raw")
+    builder.add_integer_field("papers", stored=True)
+    builder.add_integer_field("rank", fast=True)
+    return builder.build()
+
+
+@dataclass
+class _Doc:
+    kind: str
+    name: str
+    body: list[str] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    topics: set[str] = field(default_factory=set)
+    year: int | None = None
+    papers: int | None = None
+
+
+def write_index(store: Store, build_dir: Path, base: str) -> int:
+    """(Re)write `build_dir/search` from the merged graph of `store`; returns the number of
+    documents. Raises OSError when the folder cannot be written."""
+    folder = build_dir / INDEX_DIR
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    index = tantivy.Index(schema(), path=str(folder))
+    index.register_tokenizer(FOLDED, analyzer())
+    writer = index.writer(heap_size=_WRITER_HEAP, num_threads=1)
+    docs = _documents(store, base)
+    for iri, doc in docs.items():
+        fields: dict[str, object] = {"iri": iri, "kind": doc.kind, "name": doc.name,
+                                     "body": doc.body, "people": doc.people,
+                                     "terms": doc.terms, "topic": sorted(doc.topics)}
+        if doc.year is not None:
+            fields["year"] = doc.year
+        if doc.papers is not None:
+            fields["papers"] = doc.papers
+        fields["rank"] = doc.papers if doc.kind == "person" and doc.papers else \
+            _RANK.get(doc.kind, 0)
+        writer.add_document(tantivy.Document(**{k: v for k, v in fields.items() if v != []}))
+    writer.commit()
+    writer.wait_merging_threads()
+    return len(docs)
+
+
+def _rows(store: Store, query: str, base: str) -> QuerySolutions:
+    result = run_query(store, query, base)
+    assert isinstance(result, QuerySolutions)
+    return result
+
+
+def _of(docs: dict[str, _Doc], rows: QuerySolutions) -> Iterator[tuple[QuerySolution, _Doc]]:
+    """Each row with the document of its `?x`, if there is one (a paper with no title has
+    none: the shapes refuse it, but the index does not rely on them)."""
+    for row in rows:
+        doc = docs.get(row["x"].value)
+        if doc is not None:
+            yield row, doc
+
+
+def _documents(store: Store, base: str) -> dict[str, _Doc]:
+    docs: dict[str, _Doc] = {}
+    for row in _rows(store, _PAPERS, base):
+        date = row["date"].value if row["date"] else ""
+        docs[row["x"].value] = _Doc("paper", row["name"].value,
+                                    body=[row["abstract"].value] if row["abstract"] else [],
+                                    year=int(date[:4]) if date[:4].isdigit() else None)
+    for row, doc in _of(docs, _rows(store, _AUTHORS, base)):
+        if row["name"].value not in doc.people:
+            doc.people.append(row["name"].value)
+    for row, doc in _of(docs, _rows(store, _PAPER_TOPICS, base)):
+        doc.topics.add(row["code"].value)
+        doc.terms.append(row["name"].value if row["name"] else row["code"].value)
+    for row, doc in _of(docs, _rows(store, _PAPER_PHRASES, base)):
+        doc.terms.append(row["name"].value)
+    for row, doc in _of(docs, _rows(store, _PAPER_CODE, base)):
+        doc.terms.append(row["url"].value)
+    for row in _rows(store, _PERSONS, base):
+        docs.setdefault(row["x"].value, _Doc("person", row["name"].value,
+                                             papers=int(row["papers"].value)))
+    for row, doc in _of(docs, _rows(store, _PERSON_TOPICS, base)):
+        doc.topics.add(row["code"].value)
+    for row in _rows(store, _TOPICS, base):
+        code = row["code"].value
+        docs.setdefault(row["x"].value, _Doc("topic", row["name"].value if row["name"] else code,
+                                             body=[code], topics={code}))
+    for row in _rows(store, _PHRASES, base):
+        docs.setdefault(row["x"].value, _Doc("keyphrase", row["name"].value))
+    for row in _rows(store, _REPOSITORIES, base):
+        url = row["url"].value if row["url"] else row["x"].value
+        docs.setdefault(row["x"].value, _Doc("repository", row["name"].value if row["name"]
+                                             else url, body=[url]))
+    return docs
