@@ -13,7 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +22,7 @@ from typing import Any
 
 from pyoxigraph import Quad, RdfFormat, serialize
 
+from kg.build.report import Progress
 from kg.errors import Problem, ProfileError
 from kg.mapping import Mapper
 from kg.mapping.iris import Minter
@@ -32,8 +33,6 @@ from kg.store.files import sha256_of
 PARALLEL_MIN_BYTES = 1 << 20
 #: profiles a worker parses and maps per task
 CHUNK_PROFILES = 4
-
-Progress = Callable[[str], None]
 
 
 @dataclass
