@@ -12,7 +12,7 @@ from kg.link.identifiers import (
     scheme,
     wikidata_iri,
 )
-from kg.link.similarity import name_key, name_similarity, name_tokens, title_similarity
+from kg.link.similarity import name_similarity, name_tokens, spelling_key, title_similarity
 
 
 @pytest.mark.parametrize(("a", "b", "expected"), [
@@ -75,7 +75,7 @@ def test_name_similarity(a, b, expected):
 def test_name_tokens_and_key_ignore_order_accents_and_homonym_numbers():
     assert name_tokens("Zhao, Guoying") == ("guoying", "zhao")
     assert name_tokens("Yang Liu 0003") == ("yang", "liu")
-    assert name_key("Tiina Törmänen") == name_key("Törmänen, Tiina") == "tiinatormanen"
+    assert spelling_key("Tiina Törmänen") == spelling_key("Törmänen, Tiina") == "tiinatormanen"
 
 
 @pytest.mark.parametrize(("value", "expected"), [

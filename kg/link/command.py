@@ -166,49 +166,45 @@ def _source_options(dumps: tuple[Path, ...], endpoint: str | None, source: str) 
         raise KgError(f"kg link {source} needs either --dump FILE or --endpoint URL (not both)")
 
 
-@link.command()
-@_dumps
-@click.option("--endpoint", metavar="URL",
-              help="dblp's SPARQL endpoint (e.g. https://sparql.dblp.org/sparql).")
-@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
-              help="Seconds to wait for each endpoint answer.")
-@_limits
-@_sssom
-@_store
-@_dry_run
-def dblp(dumps: tuple[Path, ...], endpoint: str | None, timeout: float, upper: float,
-         lower: float, margin: float, sssom: Path | None, store: Path, dry_run: bool) -> None:
-    """Papers and persons to dblp (RDF dump or SPARQL endpoint).
+#: the sources read from a dump or a SPARQL endpoint: name → (help text, the endpoint's help)
+SPARQL_SOURCES = {
+    "dblp": ("""Papers and persons to dblp (RDF dump or SPARQL endpoint).
 
     The dump is dblp's RDF (N-Triples or Turtle, gzip or not); the endpoint any SPARQL 1.1
     endpoint holding dblp's schema.
-    """
-    _source_options(dumps, endpoint, "dblp")
-    _run(store, "dblp", dry_run, sssom, dumps=dumps, endpoint=endpoint, timeout=timeout,
-         limits=_thresholds(upper, lower, margin))
-
-
-@link.command()
-@_dumps
-@click.option("--endpoint", metavar="URL",
-              help="A SPARQL endpoint with Wikidata's model (https://query.wikidata.org/sparql).")
-@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
-              help="Seconds to wait for each endpoint answer.")
-@_limits
-@_sssom
-@_store
-@_dry_run
-def wikidata(dumps: tuple[Path, ...], endpoint: str | None, timeout: float, upper: float,
-             lower: float, margin: float, sssom: Path | None, store: Path, dry_run: bool
-             ) -> None:
-    """Papers and persons to Wikidata (truthy dump or SPARQL endpoint).
+    """, "dblp's SPARQL endpoint (e.g. https://sparql.dblp.org/sparql)."),
+    "wikidata": ("""Papers and persons to Wikidata (truthy dump or SPARQL endpoint).
 
     The dump is a subset of Wikidata's truthy N-Triples (gzip or not); the endpoint any
     SPARQL 1.1 endpoint holding Wikidata's model.
-    """
-    _source_options(dumps, endpoint, "wikidata")
-    _run(store, "wikidata", dry_run, sssom, dumps=dumps, endpoint=endpoint, timeout=timeout,
-         limits=_thresholds(upper, lower, margin))
+    """, "A SPARQL endpoint with Wikidata's model (https://query.wikidata.org/sparql)."),
+}
+
+
+def _sparql_source(name: str, doc: str, endpoint_help: str) -> None:
+    """Add `kg link NAME`: one command per source, all made the same way."""
+
+    @_dumps
+    @click.option("--endpoint", metavar="URL", help=endpoint_help)
+    @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+                  help="Seconds to wait for each endpoint answer.")
+    @_limits
+    @_sssom
+    @_store
+    @_dry_run
+    def command(dumps: tuple[Path, ...], endpoint: str | None, timeout: float, upper: float,
+                lower: float, margin: float, sssom: Path | None, store: Path,
+                dry_run: bool) -> None:
+        _source_options(dumps, endpoint, name)
+        _run(store, name, dry_run, sssom, dumps=dumps, endpoint=endpoint, timeout=timeout,
+             limits=_thresholds(upper, lower, margin))
+
+    command.__doc__ = doc
+    link.command(name)(command)
+
+
+for _name, (_doc, _endpoint_help) in SPARQL_SOURCES.items():
+    _sparql_source(_name, _doc, _endpoint_help)
 
 
 @link.command()
@@ -234,9 +230,9 @@ def openalex(dumps: tuple[Path, ...], upper: float, lower: float, margin: float,
 @_store
 @_dry_run
 def arxiv(sssom: Path | None, store: Path, dry_run: bool) -> None:
-    """Topics to their arXiv categories (no reference data needed).
+    """Topics to their arXiv category pages (no reference data needed).
 
-    Each topic is linked to https://arxiv.org/list/CODE, the page arXiv publishes for its
+    Each topic gets rdfs:seeAlso https://arxiv.org/list/CODE, the page arXiv publishes for its
     category.
     """
     _run(store, "arxiv", dry_run, sssom)
@@ -247,10 +243,10 @@ def arxiv(sssom: Path | None, store: Path, dry_run: bool) -> None:
 @_store
 @_dry_run
 def github(sssom: Path | None, store: Path, dry_run: bool) -> None:
-    """Repositories to GitHub (no reference data needed).
+    """Repositories to their GitHub owner accounts (no reference data needed).
 
-    Each GitHub repository is linked to its canonical IRI https://github.com/OWNER/REPO and
-    to its owner account https://github.com/OWNER (kg:ownerAccount).
+    Each GitHub repository is linked to its owner's account https://github.com/OWNER
+    (kg:ownerAccount); its page is already its schema:codeRepository.
     """
     _run(store, "github", dry_run, sssom)
 

@@ -33,7 +33,7 @@ from kg.link.model import (
     Thresholds,
     decide,
 )
-from kg.link.similarity import name_key, name_similarity, name_tokens
+from kg.link.similarity import name_similarity, name_tokens, spelling_key
 
 NAME_MATCH = 0.75
 PAPER_WEIGHT = {Outcome.SAME_AS: 1.0, Outcome.CLOSE_MATCH: 0.5}
@@ -63,14 +63,14 @@ class _Coauthors:
     def __init__(self, reference: Reference) -> None:
         self._keys: dict[str, set[str]] = defaultdict(set)
         for work in reference.works.values():
-            keys = {(a.person, name_key(a.name)) for a in work.authors}
+            keys = {(a.person, spelling_key(a.name)) for a in work.authors}
             for person, _ in keys:
                 if person:
                     self._keys[person].update(k for p, k in keys if p != person)
 
     def shared(self, person: LocalPerson, other: str) -> list[str]:
         theirs = self._keys.get(other, set())
-        return sorted(n for n in person.coauthors if name_key(n) in theirs)
+        return sorted(n for n in person.coauthors if spelling_key(n) in theirs)
 
 
 def score_person(person: LocalPerson, other: RefPerson, papers: dict[str, float],

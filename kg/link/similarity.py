@@ -69,7 +69,7 @@ def name_tokens(name: str) -> tuple[str, ...]:
     return tuple(t for t in _SEPARATORS.split(text) if t)
 
 
-def name_key(name: str) -> str:
+def spelling_key(name: str) -> str:
     """One string for every spelling of a name that differs only by order, case, accents,
     punctuation or hyphens: what co-author overlap and name look-ups compare."""
     return "".join(sorted(name_tokens(name)))

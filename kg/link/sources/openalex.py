@@ -28,7 +28,7 @@ from kg.link.identifiers import (
 )
 from kg.link.model import LocalGraph, RefAuthor, Reference, RefPerson, RefWork
 from kg.link.papers import TitleBlocks
-from kg.link.similarity import name_key
+from kg.link.similarity import spelling_key
 from kg.mapping.iris import title_key
 
 NAME = "openalex"
@@ -112,7 +112,7 @@ def read_snapshot(paths: Iterable[Path], local: LocalGraph, progress: Progress) 
     """
     paths = list(paths)  # read twice when authors come before their works
     blocks = TitleBlocks(local.papers.values())
-    ours = {name_key(n) for n in local.names()}
+    ours = {spelling_key(n) for n in local.names()}
     reference = Reference()
     # an author record is kept only when it bears one of our names or a kept work names it:
     # a full authors snapshot (~10^8 records) never sits in memory
@@ -132,7 +132,7 @@ def read_snapshot(paths: Iterable[Path], local: LocalGraph, progress: Progress) 
                 person = _author(record)
                 if person is None:
                     continue
-                if any(name_key(n) in ours for n in person.names):
+                if any(spelling_key(n) in ours for n in person.names):
                     reference.named.add(person.iri)
                 if person.iri in reference.named or person.iri in reference.persons:
                     authors[person.iri] = person
