@@ -122,7 +122,7 @@ class SearchIndex:
         matching = self._matching(self.words(text))
         filters = {"kind": self._any("kind", kinds), "year": self._any("year", years),
                    "topic": self._any("topic", topics)}
-        query = _all([matching, *[f for f in filters.values() if f is not None]])
+        query = _all([matching, *[_filter(f) for f in filters.values() if f is not None]])
         found = self._searcher.search(query, limit, offset=offset, weight_by_field="rank")
         hits = [self._hit(score, address, query) for score, address in found.hits]
         facets = {name: self._counts(name, matching, filters) for name in filters}
@@ -143,9 +143,15 @@ class SearchIndex:
         """The best `limit` hits of `text` among `kinds`, without highlighting."""
         matching = self._matching(self.words(text))
         kind = self._any("kind", kinds)
-        found = self._searcher.search(_all([matching, kind] if kind else [matching]), limit,
+        found = self._searcher.search(_all([matching, _filter(kind)] if kind else [matching]),
+                                      limit,
                                       weight_by_field="rank")
         return [self._hit(score, address, None) for score, address in found.hits]
+
+    def get(self, iri: str) -> Hit | None:
+        """The document of `iri`, if the index holds it."""
+        found = self._searcher.search(tantivy.Query.term_query(self._schema, "iri", iri), 1)
+        return self._hit(1.0, found.hits[0][1], None) if found.hits else None
 
     def _matching(self, words: list[str]) -> tantivy.Query:
         """Every word must match; see the module's docstring for how."""
@@ -227,6 +233,12 @@ def _parts(fragment: str, ranges: list) -> tuple[tuple[str, bool], ...]:
     if at < len(data):
         parts.append((data[at:].decode(errors="replace"), False))
     return tuple(parts)
+
+
+def _filter(query: tantivy.Query) -> tantivy.Query:
+    """A filter selects and adds nothing to the score: a hit ranks the same with or without
+    filters."""
+    return tantivy.Query.const_score_query(query, 0.0)
 
 
 def _all(queries: list[tantivy.Query]) -> tantivy.Query:

@@ -13,7 +13,7 @@ entity is among the best `LIMIT` hits of the text, and an error otherwise, which
 
 The hits of a text are computed once and kept (the function is called once per row). Only a
 built store has an index: elsewhere (`--store URL`, `--data FILE`) the function is unknown and
-leaves every row unbound.
+leaves every row unbound (`kg query`, `kg serve`), or is refused as unknown (another engine).
 """
 
 from __future__ import annotations
@@ -38,9 +38,10 @@ Function = Callable[..., Literal | None]
 
 
 def search_functions(index: SearchIndex | None) -> dict[NamedNode, Function]:
-    """The `custom_functions` of `pyoxigraph.Store.query` for `index` (none without one)."""
+    """The `custom_functions` of `pyoxigraph.Store.query` for `index`; without one,
+    `kg:search` leaves every row unbound (the engine would refuse the query otherwise)."""
     if index is None:
-        return {}
+        return {SEARCH: _unbound}
 
     def search(entity: object, text: object = None) -> Literal | None:
         if not isinstance(entity, NamedNode) or not isinstance(text, Literal):
@@ -54,8 +55,12 @@ def search_functions(index: SearchIndex | None) -> dict[NamedNode, Function]:
     return {SEARCH: search}
 
 
+def _unbound(*_terms: object) -> None:
+    return None
+
+
 @lru_cache(maxsize=4)
-def functions_in(folder: str) -> dict[NamedNode, Function]:
-    """`search_functions` of the index in `folder`, opened once per process (query workers
-    get the folder, not the open index)."""
-    return search_functions(SearchIndex(Path(folder)))
+def functions_in(folder: str | None) -> dict[NamedNode, Function]:
+    """`search_functions` of the index in `folder` (None: no index), opened once per process
+    (query workers get the folder, not the open index)."""
+    return search_functions(SearchIndex(Path(folder)) if folder is not None else None)

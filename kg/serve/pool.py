@@ -135,8 +135,7 @@ def _evaluate(store: Any, job: QueryJob) -> tuple[str, Any, Any]:
         options["use_default_graph_as_union"] = True
     if job.named_graphs:
         options["named_graphs"] = [NamedNode(g) for g in job.named_graphs]
-    if job.search_index is not None:
-        options["custom_functions"] = functions_in(job.search_index)
+    options["custom_functions"] = functions_in(job.search_index)
     try:
         result = store.query(job.text, **options)
         is_graph = isinstance(result, QueryTriples)
