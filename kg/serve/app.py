@@ -17,7 +17,7 @@ from pyoxigraph import Store
 
 from kg.errors import StoreError, StoreTimeout
 from kg.search import SearchIndex
-from kg.serve import assets, dumps, pages, queries, search, sparql
+from kg.serve import assets, dumps, pages, queries, reconcile, search, sparql
 from kg.serve.hosts import LOOPBACK_NAMES, host_name
 from kg.serve.pool import QueryPool
 from kg.store.remote import RemoteStore
@@ -78,6 +78,7 @@ def create_app(config: ServeConfig) -> Flask:
     app.register_blueprint(queries.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(reconcile.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(assets.bp)
 
