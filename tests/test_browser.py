@@ -268,3 +268,25 @@ def test_saved_queries_in_the_page_are_inert_json(app):
 def test_browsers_asking_for_an_icon_get_no_content(client):
     response = client.get("/favicon.ico")
     assert (response.status_code, response.data) == (204, b"")
+
+
+@pytest.mark.slow
+def test_the_search_box_finds_papers_by_a_word_of_their_abstract(page, live_server):
+    """From a person's page, the search box in the header finds her papers whose abstract
+    (not title) holds the word, with the word marked in the fragment shown."""
+    page.get(live_server + "/person/guoying-zhao")
+    box = page.find_element(By.CSS_SELECTOR, "header form.search-box input[name=q]")
+    box.send_keys("ethnicity\n")
+    wait(page, ec.presence_of_element_located((By.CSS_SELECTOR, "ol.hits")))
+    assert page.current_url == live_server + "/search?q=ethnicity"
+    papers = page.find_elements(By.CSS_SELECTOR, "li.hit[data-type=paper] > a")
+    assert [a.text for a in papers] == [
+        "Is Micro-expression Ethnic Leaning?",
+        "Multi-Modal Face Anti-Spoofing Based on Central Difference Networks",
+    ]
+    marks = page.find_elements(By.CSS_SELECTOR, "li.hit[data-type=paper] .fragment mark")
+    assert {m.text for m in marks} == {"ethnicity"}
+    papers[0].click()
+    wait(page, ec.url_to_be(live_server + "/paper/is-micro-expression-ethnic-leaning-c2bc88b0"))
+    assert "Guoying Zhao" in page.find_element(By.TAG_NAME, "main").text
+    assert console_errors(page) == []
