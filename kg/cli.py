@@ -10,9 +10,11 @@ import json
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
@@ -156,8 +158,8 @@ def build(paths: tuple[Path, ...], store: str, sparql_paths: str, base: str, as_
     The new store is built aside and swapped in only when complete: a failed build leaves the
     previous store untouched.
     """
-    from kg.build import build as run_build
-    from kg.build import build_remote
+    from kg.build import BuildReport, build_remote
+    from kg.build import build as run_build_local
     from kg.store.remote import is_remote
 
     sources = find_sources(paths)
@@ -166,7 +168,8 @@ def build(paths: tuple[Path, ...], store: str, sparql_paths: str, base: str, as_
     quiet = len(sources) < 2 or not err.is_terminal
     with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
         task = bar.add_task("", total=len(sources))
-        options = {}
+        options: dict[str, object] = {}
+        run_build: Callable[..., BuildReport] = run_build_local
         if is_remote(store):
             if full:
                 raise KgError("--full is for a local store: a build into a SPARQL server "
@@ -220,7 +223,7 @@ def query(sparql: str, store: str, sparql_paths: str, fmt: str) -> None:
         raise KgError(f"the query failed: {e}") from None
 
 
-def _search_functions(store: str) -> dict[str, object]:
+def _search_functions(store: str) -> dict[str, Any]:
     """`kg:search` for a local store with a search index (`kg.search.sparql`)."""
     from kg.search import open_index
     from kg.search.sparql import search_functions
@@ -280,7 +283,7 @@ def search(text: str, store: str, sparql_paths: str, kinds: tuple[str, ...],
 def _print_result(result, fmt: str) -> None:  # type: ignore[no-untyped-def]
     if isinstance(result, QuerySolutions | QueryBoolean) and fmt != "table":
         results_format = QueryResultsFormat.JSON if fmt == "json" else QueryResultsFormat.CSV
-        text = result.serialize(format=results_format).decode("utf-8")
+        text = (result.serialize(format=results_format) or b"").decode("utf-8")
         # CSV writes literals raw (JSON and Turtle escape them): not so on a terminal
         sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
         if fmt == "json":
@@ -448,7 +451,7 @@ def diff(old: Path, new: Path, show: int, as_json: bool) -> None:
     for added, removed in result.graphs.values():
         for sign, quads in (("+", added[:show]), ("-", removed[:show])):
             if quads:
-                text = serialize([q.triple for q in quads], format=Format.N_TRIPLES)
+                text = serialize([q.triple for q in quads], format=Format.N_TRIPLES) or b""
                 for line in text.decode().splitlines():
                     out.print(f"{sign} {line}", markup=False, highlight=False)
 

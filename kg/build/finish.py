@@ -20,7 +20,7 @@ from kg.mapping import Mapper
 from kg.mapping.iris import TERM_GRAPHS
 from kg.mapping.vocab import curie
 from kg.store.merge import derive
-from kg.store.query import run_query
+from kg.store.query import solutions
 from kg.store.stats import graph_stats
 from kg.store.validate import validate_store
 
@@ -52,7 +52,7 @@ def finish(store: Store, mapper: Mapper, *, validate: bool, paths: Iterable[str]
 
 def write_term_sets(store: Store, mapper: Mapper) -> None:
     """(Re)write the graphs of the term sets, for the topics the profile graphs refer to."""
-    topics = {row[0] for row in run_query(store, _REFERRED_TOPICS, mapper.base)}
+    topics = {row[0] for row in solutions(store, _REFERRED_TOPICS, mapper.base)}
     stale = [g for g in store.named_graphs()
              if isinstance(g, NamedNode) and g.value.startswith(mapper.base + TERM_GRAPHS)]
     for graph in stale:
@@ -77,10 +77,10 @@ def violations(store: Store, report: Graph, base: str, paths: Iterable[str]) -> 
 def _places(store: Store, focus: str, base: str) -> list[tuple[str, int | None]]:
     """The files and lines a node comes from: its listings, else its file, else the graph."""
     node = NamedNode(focus.split("#author-", 1)[0])  # an authorship: its paper's listings
-    rows = list(run_query(store, _LISTED, base, substitutions={_X: node}))
+    rows = list(solutions(store, _LISTED, base, substitutions={_X: node}))
     if rows:
         return [(row["file"].value, int(row["line"].value)) for row in rows]
-    rows = list(run_query(store, _FILE, base, substitutions={_X: node}))
+    rows = list(solutions(store, _FILE, base, substitutions={_X: node}))
     if rows:
         return [(rows[0]["file"].value, None)]
     return [("(the merged graph)", None)]

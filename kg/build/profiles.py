@@ -137,8 +137,9 @@ def _map_chunk(names: list[str], as_of: date) -> list[Mapped]:
         outcome = Outcome()
         # a profile states many triples more than once: the loader needs each once
         quads = dict.fromkeys(quads_of([name], as_of, mapper, outcome))
-        done.append(Mapped(name, serialize(quads, format=RdfFormat.N_QUADS) if quads else b"",
-                           tuple(outcome.problems), tuple(mapper.warnings)))
+        data = serialize(quads, format=RdfFormat.N_QUADS) if quads else None
+        done.append(Mapped(name, data or b"", tuple(outcome.problems),
+                           tuple(mapper.warnings)))
     return done
 
 

@@ -81,12 +81,15 @@ def build_remote(
     if leftovers:
         remote.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in leftovers))
     moves: list[tuple[NamedNode, NamedNode | DefaultGraph]] = []
-    graphs: list[NamedNode | DefaultGraph] = sorted(local.named_graphs(), key=lambda g: g.value)
+    named = sorted((g for g in local.named_graphs() if isinstance(g, NamedNode)),
+                   key=lambda g: g.value)
+    graphs: list[NamedNode | DefaultGraph] = [*named, DefaultGraph()]  # the merged graph too
     try:
-        for graph in [*graphs, DefaultGraph()]:  # the merged graph, staged like the others
+        for graph in graphs:
             staged = mapper.mint.staging_graph(stamp, graph if isinstance(graph, NamedNode)
                                                else mapper.mint.graph("merged"))
-            remote.put_graph(staged, local.dump(format=RdfFormat.N_TRIPLES, from_graph=graph))
+            remote.put_graph(staged, local.dump(format=RdfFormat.N_TRIPLES, from_graph=graph)
+                             or b"")
             moves.append((staged, graph))
             if progress:
                 progress(graph.value if isinstance(graph, NamedNode) else "(merged graph)")

@@ -100,8 +100,11 @@ def _has_triple(store: Store, quad: Quad) -> bool:
 def _type_of(store: Store, quad: Quad) -> str:
     """The subject's type, shortened to its local name; "(untyped)" when it has none."""
     for t in store.quads_for_pattern(quad.subject, RDF_TYPE, None, None):
-        return t.object.value.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-    if "#" in quad.subject.value:  # authorship and other fragment nodes: their document's type
-        return _type_of(store, Quad(NamedNode(quad.subject.value.split("#")[0]),
+        kind = t.object
+        if isinstance(kind, NamedNode):
+            return kind.value.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    subject = quad.subject
+    if isinstance(subject, NamedNode) and "#" in subject.value:  # authorships, link parts:
+        return _type_of(store, Quad(NamedNode(subject.value.split("#")[0]),  # their document's
                                     quad.predicate, quad.object))
     return "(untyped)"

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, cast
 
 from pyoxigraph import DefaultGraph, RdfFormat, Store, Triple
 
@@ -59,7 +60,8 @@ def write_dump(store: Store, base: str, fmt: str, out_dir: Path, compress: bool)
     with partial.open("wb") as raw:
         wrapper = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") if compress \
             else nullcontext(raw)
-        with wrapper as output:
+        with wrapper as stream:
+            output = cast(IO[bytes], stream)
             if rdf_format in (RdfFormat.N_QUADS, RdfFormat.TRIG):
                 store.dump(output, rdf_format, prefixes=prefixes(base))
             elif rdf_format is RdfFormat.JSON_LD:

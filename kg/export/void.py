@@ -257,7 +257,7 @@ def _linksets(store: Store, base: str, dataset: NamedNode) -> list[tuple]:
         triples.append((dataset, _n(VOID + "subset"), graph))
         quads = list(store.quads_for_pattern(None, None, None, graph))
         parts = [q for q in quads
-                 if q.subject == graph or q.subject.value.startswith(graph.value + "#")]
+                 if q.subject == graph or str(q.subject).startswith(f"<{graph.value}#")]
         targets = {q.object for q in parts if q.predicate.value == VOID + "objectsTarget"}
         triples += [(q.subject, q.predicate, q.object) for q in parts]
         triples += [(q.subject, q.predicate, q.object) for q in quads if q.subject in targets]

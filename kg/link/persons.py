@@ -48,7 +48,7 @@ def _identifiers(known: frozenset[str], person: RefPerson) -> tuple[list[str], s
     """(identifiers both sides have, why the pair is ruled out or None)."""
     theirs = person.ids | {person.iri}
     agree = sorted(known & theirs)
-    for register in sorted({scheme(i) for i in known} - {None}):
+    for register in sorted({s for s in (scheme(i) for i in known) if s is not None}):
         ours = {i for i in known if scheme(i) == register}
         other = {i for i in theirs if scheme(i) == register}
         if other and not ours & other:
@@ -105,12 +105,12 @@ def match_persons(local: LocalGraph, reference: Reference, paper_decisions: list
             continue  # another version (an extension) is no evidence: its authors may differ
         work = reference.works[decision.best.external]
         weight = PAPER_WEIGHT[decision.outcome]
-        for person, name in local.papers[decision.local].authors:
+        for author, name in local.papers[decision.local].authors:
             fits = sorted(((name_similarity(name, a.name), a.person) for a in work.authors
                            if a.person is not None), reverse=True)
             if fits and fits[0][0] >= NAME_MATCH and (len(fits) == 1 or fits[1][0] < fits[0][0]):
                 # one author of theirs fits our name best: the paper is evidence for that pair
-                shared[(person, fits[0][1])][decision.local] = weight
+                shared[(author, fits[0][1])][decision.local] = weight
     pairs = set(shared) | _named_pairs(local, reference)
     coauthors = _Coauthors(reference)
     by_person: dict[str, list[Candidate]] = defaultdict(list)

@@ -40,6 +40,8 @@ def _int(value: int) -> Literal:
     return Literal(str(value), datatype=XSD_INTEGER)
 
 
+#: what the mapper states: subject, predicate, object (an IRI or a literal)
+_Triple = tuple[NamedNode, NamedNode, NamedNode | Literal]
 _TRUE = Literal("true", datatype=XSD_BOOLEAN)
 _FALSE = Literal("false", datatype=XSD_BOOLEAN)
 #: minted person IRIs remembered per mapper (names recur on many papers and profiles)
@@ -83,7 +85,7 @@ class Mapper:
         for s, p, o in self._triples(profile):
             yield Quad(s, p, o, g)
 
-    def _triples(self, profile: Profile) -> Iterator[tuple[NamedNode, NamedNode, object]]:
+    def _triples(self, profile: Profile) -> Iterator[_Triple]:
         kg, mint = self.kg, self.mint
         page = mint.profile(profile.source)
         person = self._person_iri(profile.name)
@@ -122,7 +124,7 @@ class Mapper:
             yield listing, kg.sourceLine, _int(paper.line)
             yield from self._paper(paper, iri, person, profile.name)
 
-    def _person(self, iri: NamedNode, name: str) -> Iterator[tuple[NamedNode, NamedNode, object]]:
+    def _person(self, iri: NamedNode, name: str) -> Iterator[_Triple]:
         yield iri, RDF_TYPE, schema.Person
         yield iri, schema.name, Literal(name)
 
@@ -144,7 +146,7 @@ class Mapper:
         whose topic is among `topics` (those the profiles refer to) and, with key phrases, the
         key-phrase set."""
         graph, scheme = self.mint.term_graph("arxiv"), self.mint.term_set("arxiv")
-        triples: list[tuple[NamedNode, NamedNode, object]] = []
+        triples: list[_Triple] = []
         for category in self.categories.values():
             topic = self.mint.topic(category.arxiv)
             if topic in topics:
@@ -166,7 +168,7 @@ class Mapper:
             yield Quad(scheme, schema.name, Literal("Key phrases extracted by scholarkg"), graph)
 
     def _paper(self, paper: Paper, iri: NamedNode, owner: NamedNode, owner_name: str
-               ) -> Iterator[tuple[NamedNode, NamedNode, object]]:
+               ) -> Iterator[_Triple]:
         kg, mint = self.kg, self.mint
         yield iri, RDF_TYPE, schema.ScholarlyArticle
         yield iri, schema.name, Literal(paper.title)

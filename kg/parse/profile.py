@@ -129,7 +129,8 @@ def parse_text(text: str, source: str, as_of: date) -> Profile:
 
 
 def _paragraphs(text: str) -> Iterator[_Para]:
-    start, block = 0, []
+    start = 0
+    block: list[str] = []
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip("\r").strip()
         if line:

@@ -12,12 +12,16 @@ from rdflib import Literal as RdflibLiteral
 from rdflib import URIRef
 from rdflib.term import Node
 
-_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def to_rdflib(term: NamedNode | BlankNode | Literal) -> Node:
-    """The rdflib term for a pyoxigraph term (lexical form kept as is)."""
+def to_rdflib(term: NamedNode | BlankNode | Literal | Triple) -> Node:
+    """The rdflib term for a pyoxigraph term (lexical form kept as is).
+
+    Raises TypeError for a quoted triple (RDF 1.2): rdflib has no term for one, and our graphs
+    hold none."""
+    if isinstance(term, Triple):
+        raise TypeError(f"rdflib cannot hold the quoted triple {term}")
     if isinstance(term, NamedNode):
         return URIRef(term.value)
     if isinstance(term, BlankNode):

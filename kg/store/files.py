@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 from pathlib import Path
+from typing import IO, cast
 
 from pyoxigraph import RdfFormat, Store, parse
 
@@ -25,7 +26,7 @@ def load_rdf_file(path: Path) -> Store:
     try:
         if path.name.endswith(".gz"):
             with gzip.open(path) as stream:
-                store.bulk_load(stream, format=rdf_format)
+                store.bulk_load(cast(IO[bytes], stream), format=rdf_format)
         else:
             store.bulk_load(path=str(path), format=rdf_format)
     except SyntaxError as e:

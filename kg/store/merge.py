@@ -31,7 +31,7 @@ from pathlib import Path
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, Variable
 
 from kg.mapping.vocab import XSD_BOOLEAN, kg, schema
-from kg.store.query import run_query
+from kg.store.query import solutions, triples
 
 _DEFAULT = DefaultGraph()
 _TRUE = Literal("true", datatype=XSD_BOOLEAN)
@@ -92,7 +92,7 @@ def derive(store: Store, scratch: Path | None = None) -> None:
     store.clear_graph(_DEFAULT)
     with tempfile.TemporaryDirectory(prefix="kg-merge-", dir=scratch) as folder:
         copy = Path(folder) / "copy.nt"
-        run_query(store, _COPY).serialize(str(copy), RdfFormat.N_TRIPLES)
+        triples(store, _COPY).serialize(str(copy), RdfFormat.N_TRIPLES)
         store.bulk_load(path=str(copy), format=RdfFormat.N_TRIPLES, to_graph=_DEFAULT,
                         lenient=True)  # our own terms, already checked when loaded
     store.bulk_extend(_chosen(store))
@@ -101,12 +101,12 @@ def derive(store: Store, scratch: Path | None = None) -> None:
 
 def _chosen(store: Store) -> Iterator[Quad]:
     """The values the rules choose for the predicates in `_CHOSEN`."""
-    for row in run_query(store, _NAMES):
+    for row in solutions(store, _NAMES):
         yield Quad(row["s"], schema.name, row["name"], _DEFAULT)
-    for row in run_query(store, _AUTHORSHIP_NAMES):
+    for row in solutions(store, _AUTHORSHIP_NAMES):
         yield Quad(row["s"], schema.name, row["n"], _DEFAULT)
     listings: dict[NamedNode, list[_Listing]] = defaultdict(list)
-    for row in run_query(store, _LISTINGS):
+    for row in solutions(store, _LISTINGS):
         listings[row["paper"]].append(_Listing(row["g"].value, row["date"],
                                                row["inferred"] == _TRUE, row["cut"] == _TRUE,
                                                row["code"] == _TRUE))
@@ -118,7 +118,7 @@ def _chosen(store: Store) -> Iterator[Quad]:
         yield Quad(paper, kg.authorListTruncated, _bool(all(x.cut for x in found)), _DEFAULT)
         yield Quad(paper, kg.hasCode, _bool(any(x.code for x in found)), _DEFAULT)
     abstracts: dict[NamedNode, str] = {}
-    for row in run_query(store, _ABSTRACTS):
+    for row in solutions(store, _ABSTRACTS):
         text, known = row["a"].value, abstracts.get(row["paper"])
         if known is None or (-len(text), text) < (-len(known), known):
             abstracts[row["paper"]] = text
@@ -128,10 +128,10 @@ def _chosen(store: Store) -> Iterator[Quad]:
 
 def _settle_authors(store: Store) -> None:
     """For each paper several graphs list: keep the longest list's authorships only."""
-    for row in run_query(store, _SHARED):
+    for row in solutions(store, _SHARED):
         paper = row["paper"]
         by_graph: dict[str, _Roles] = defaultdict(_Roles)
-        for found in run_query(store, _ROLES,
+        for found in solutions(store, _ROLES,
                                substitutions={_PAPER: paper}):
             by_graph[found["g"].value].roles.setdefault(found["role"], []).append(
                 (found["p"], found["o"]))
@@ -140,20 +140,22 @@ def _settle_authors(store: Store) -> None:
         placed_persons = {o for triples in wanted.values() for p, o in triples
                           if p == schema.item}
         for graph in sorted(by_graph):
-            for role, triples in by_graph[graph].roles.items():
-                person = next(o for p, o in triples if p == schema.item)
-                if role not in wanted and not any(p == schema.position for p, _ in triples) \
+            for role, facts in by_graph[graph].roles.items():
+                person = next(o for p, o in facts if p == schema.item)
+                if role not in wanted and not any(p == schema.position for p, _ in facts) \
                         and person not in placed_persons:
-                    wanted[role] = triples
+                    wanted[role] = facts
         for quad in list(store.quads_for_pattern(paper, kg.authorship, None, _DEFAULT)):
             store.remove(quad)
-            for inner in list(store.quads_for_pattern(quad.object, None, None, _DEFAULT)):
+            node = quad.object
+            assert isinstance(node, NamedNode)  # authorships are IRIs (kg.mapping.iris)
+            for inner in list(store.quads_for_pattern(node, None, None, _DEFAULT)):
                 store.remove(inner)
         for quad in list(store.quads_for_pattern(paper, schema.author, None, _DEFAULT)):
             store.remove(quad)
-        for role, triples in wanted.items():
+        for role, facts in wanted.items():
             store.add(Quad(paper, kg.authorship, role, _DEFAULT))
-            for p, o in triples:
+            for p, o in facts:
                 store.add(Quad(role, p, o, _DEFAULT))  # type: ignore[arg-type]
                 if p == schema.item:
                     store.add(Quad(paper, schema.author, o, _DEFAULT))  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ the graph's base IRI.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, Store
 
@@ -15,10 +15,13 @@ from kg.errors import QueryError
 from kg.mapping.vocab import prefixes
 from kg.store.nesting import TooDeep, check_nesting
 
+if TYPE_CHECKING:
+    from kg.store.remote import RemoteStore
+
 Result = QuerySolutions | QueryBoolean | QueryTriples
 
 
-def run_query(store: Store, query: str, base: str | None = None, union: bool = False,
+def run_query(store: Store | RemoteStore, query: str, base: str | None = None, union: bool = False,
               **options: Any) -> Result:
     """Evaluate `query`; raises QueryError with the parser's line and column when it is invalid,
     or when it nests deeper than the engine can parse without overflowing its stack."""
@@ -38,6 +41,25 @@ def run_query(store: Store, query: str, base: str | None = None, union: bool = F
         raise QueryError(f"invalid SPARQL: {e}") from None
 
 
+def solutions(store: Store | RemoteStore, query: str, base: str | None = None, **options: Any
+              ) -> QuerySolutions:
+    """The rows of a SELECT query; raises QueryError as `run_query` does, TypeError for a
+    query of another form (a bug of the caller's)."""
+    result = run_query(store, query, base, **options)
+    if not isinstance(result, QuerySolutions):
+        raise TypeError(f"expected a SELECT query, got {type(result).__name__}")
+    return result
+
+
+def triples(store: Store | RemoteStore, query: str, base: str | None = None,
+            **options: Any) -> QueryTriples:
+    """The triples of a CONSTRUCT or DESCRIBE query (see `solutions`)."""
+    result = run_query(store, query, base, **options)
+    if not isinstance(result, QueryTriples):
+        raise TypeError(f"expected a CONSTRUCT or DESCRIBE query, got {type(result).__name__}")
+    return result
+
+
 def header(base: str | None, prefixes: dict[str, str] | None = None) -> str:
     """The BASE and PREFIX lines that give a query sent elsewhere what `run_query` gives it."""
     lines = [f"BASE <{base}>"] if base else []
@@ -45,11 +67,9 @@ def header(base: str | None, prefixes: dict[str, str] | None = None) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def scalar(store: Store, query: str, base: str) -> Any:
+def scalar(store: Store | RemoteStore, query: str, base: str) -> Any:
     """The first value of the first row, as a Python value (for counts and stats)."""
-    result = run_query(store, query, base)
-    assert isinstance(result, QuerySolutions)
-    for row in result:
+    for row in solutions(store, query, base):
         term = row[0]
         if term is None:
             return None

@@ -68,7 +68,7 @@ class RemoteTriples:
     def serialize(self, output: Any = None, format: RdfFormat = RdfFormat.N_TRIPLES) -> bytes:
         from pyoxigraph import serialize
 
-        return serialize(iter(self), output, format)
+        return serialize(iter(self), output, format) or b""
 
 
 class RemoteStore:

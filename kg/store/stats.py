@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pyoxigraph import Store
 
 from kg.store.query import run_query, scalar
+
+if TYPE_CHECKING:
+    from kg.store.remote import RemoteStore
 
 _COUNTS = {
     "profiles": "SELECT (COUNT(DISTINCT ?x) AS ?n) { ?x a schema:ProfilePage }",
@@ -21,7 +26,7 @@ _PREDICATES = "SELECT DISTINCT ?p { ?s ?p ?o }"
 _TRIPLES_OF = "SELECT (COUNT(*) AS ?n) {{ SELECT DISTINCT ?s ?o {{ ?s {p} ?o }} }}"
 
 
-def graph_stats(store: Store, base: str) -> dict[str, int]:
+def graph_stats(store: Store | RemoteStore, base: str) -> dict[str, int]:
     """Distinct entities per kind, distinct triples over all graphs, and stored quads."""
     counts = {name: scalar(store, query, base) or 0 for name, query in _COUNTS.items()}
     counts["triples"] = distinct_triples(store, base)
@@ -30,12 +35,12 @@ def graph_stats(store: Store, base: str) -> dict[str, int]:
     return counts
 
 
-def distinct_triples(store: Store, base: str) -> int:
+def distinct_triples(store: Store | RemoteStore, base: str) -> int:
     """Triples over all graphs, each once however many graphs state it.
 
     Counted a predicate at a time: the engine holds the distinct triples of one predicate in
     memory, not those of the whole graph (tens of millions at 10,000 profiles).
     """
     predicates = [row[0] for row in run_query(store, _PREDICATES, base)]  # type: ignore[union-attr]
-    return sum(scalar(store, _TRIPLES_OF.format(p=p), base) or 0 for p in predicates)
+    return sum(int(scalar(store, _TRIPLES_OF.format(p=p), base) or 0) for p in predicates)
 

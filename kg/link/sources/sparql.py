@@ -54,7 +54,7 @@ def _batches(items: Sequence[object], size: int) -> Iterable[Sequence[object]]:
         yield items[start:start + size]
 
 
-def _run(sparql: Sparql, template: str, variable: str, terms: list[object], size: int,
+def _run(sparql: Sparql, template: str, variable: str, terms: Sequence[object], size: int,
          progress: Progress, task: str) -> list[Row]:
     rows: list[Row] = []
     done = 0
