@@ -18,6 +18,7 @@ from rdflib.term import Node
 from kg.config import DEFAULT_STORE
 from kg.errors import QueryError
 from kg.mapping.vocab import prefixes
+from kg.search.sparql import functions_of_store
 from kg.store import open_read_only, run_query
 from kg.store.convert import to_rdflib
 
@@ -37,7 +38,8 @@ def query(sparql: str, store: str | Path = DEFAULT_STORE) -> list[Row]:
     or is not a SELECT query (`dataset(store).query(...)` answers ASK and CONSTRUCT).
     """
     db, info = open_read_only(Path(store))
-    result = run_query(db, sparql, info.base)
+    result = run_query(db, sparql, info.base,
+                       custom_functions=functions_of_store(Path(store)))
     if not isinstance(result, QuerySolutions):
         raise QueryError("kg.query answers SELECT queries; use kg.dataset(store).query(...) "
                          "for ASK, CONSTRUCT and DESCRIBE")

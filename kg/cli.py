@@ -225,13 +225,10 @@ def query(sparql: str, store: str, sparql_paths: str, fmt: str) -> None:
 
 def _search_functions(store: str) -> dict[str, Any]:
     """`kg:search` for a local store with a search index (`kg.search.sparql`)."""
-    from kg.search import open_index
-    from kg.search.sparql import search_functions
+    from kg.search.sparql import functions_of_store
     from kg.store.remote import is_remote
 
-    if is_remote(store):
-        return {}
-    return {"custom_functions": search_functions(open_index(Path(store).resolve()))}
+    return {} if is_remote(store) else {"custom_functions": functions_of_store(Path(store))}
 
 
 @main.command()

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import requests
 from pyoxigraph import Store
 
 from conftest import AS_OF, BASE, DATA, SEED, select
@@ -26,6 +27,7 @@ from kg.search.sparql import search_functions
 from kg.serve import ServeConfig, create_app
 from kg.store import run_query
 from kg.store.graphs import replace_graphs
+from servers import Server
 
 ZHAO = BASE + "person/guoying-zhao"
 ETHNIC = BASE + "paper/is-micro-expression-ethnic-leaning-c2bc88b0"
@@ -300,3 +302,28 @@ def test_kg_query_knows_kg_search(runner, seed_store_dir):
 def test_an_index_from_elsewhere_is_refused(tmp_path: Path):
     with pytest.raises(SearchError):
         SearchIndex(tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["memory", "disk"])
+def test_kg_serve_searches_from_its_own_copy_of_the_index(tmp_path: Path, mode: str):
+    """A real `kg serve`: its query workers evaluate kg:search, /search and /reconcile answer,
+    and a rebuild that removes the served build's folder takes nothing from them."""
+    store_dir = tmp_path / "store"
+    build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False)
+    served = store_dir.resolve()
+    server = Server("--store", str(store_dir), "--workers", "1", "--mode", mode)
+    try:
+        build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False, full=True)
+        build([SEED], store_dir, base=BASE, as_of=AS_OF, keyphrases=False, full=True)
+        assert not served.exists()
+        response = server.query(KG_SEARCH)
+        assert response.status_code == 200, response.text
+        assert len(response.json()["results"]["bindings"]) == 5
+        found = requests.get(f"{server.url}/search", params={"q": "zhao guoy", "format": "json"},
+                             timeout=30)
+        assert (found.status_code, found.json()["results"][0]["name"]) == (200, "Guoying Zhao")
+        manifest = requests.get(f"{server.url}/reconcile", timeout=30).json()
+        assert manifest["versions"] == ["0.2"]
+    finally:
+        server.stop()

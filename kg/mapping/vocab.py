@@ -69,6 +69,7 @@ KG_TERMS = frozenset(
         "ownerAccount",
         "sameAsThreshold",
         "closeMatchThreshold",
+        "search",
     }
 )
 

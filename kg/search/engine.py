@@ -100,6 +100,11 @@ class SearchIndex:
         #: `kg:search` asks once per solution row, with the same text
         self._scores = lru_cache(maxsize=64)(self._all_scores)
 
+    @property
+    def documents(self) -> int:
+        """How many documents the index holds."""
+        return self._searcher.num_docs
+
     def words(self, text: str) -> list[str]:
         """The words of `text` as the index holds them. Raises SearchError when the text is
         longer than MAX_CHARS or holds no word."""

@@ -26,7 +26,7 @@ from pyoxigraph import Literal, NamedNode
 
 from kg.errors import SearchError
 from kg.mapping.vocab import KG, XSD
-from kg.search.engine import SearchIndex
+from kg.search.engine import SearchIndex, open_index
 
 #: the function's IRI: `kg:search`
 SEARCH = NamedNode(KG + "search")
@@ -53,6 +53,12 @@ def search_functions(index: SearchIndex | None) -> dict[NamedNode, Function]:
         return None if score is None else Literal(repr(float(score)), datatype=_DOUBLE)
 
     return {SEARCH: search}
+
+
+def functions_of_store(store_dir: Path) -> dict[NamedNode, Function]:
+    """`search_functions` of the index of the built store at `store_dir` (`kg query`,
+    `kg.query`)."""
+    return search_functions(open_index(store_dir.resolve()))
 
 
 def _unbound(*_terms: object) -> None:
