@@ -175,7 +175,7 @@ class Reader:
 
 def _position(triples: list[Triple]) -> int:
     for t in triples:
-        if t.predicate == POSITION and t.object.value.isdigit():
+        if t.predicate == POSITION and isinstance(t.object, Literal) and t.object.value.isdigit():
             return int(t.object.value)
     return 1 << 30
 
@@ -210,13 +210,14 @@ def ontology_terms(triples: list[Triple], namespace: str) -> list[OntologyTerm]:
     """Every term of `namespace` the ontology defines, classes first, then by local name."""
     by_subject: dict[str, list[Triple]] = {}
     for t in triples:
-        if t.subject.value.startswith(namespace):
+        if isinstance(t.subject, NamedNode) and t.subject.value.startswith(namespace):
             by_subject.setdefault(t.subject.value, []).append(t)
     terms = []
     for iri, ts in by_subject.items():
-        values = {}
+        values: dict[str, list[str]] = {}
         for t in ts:
-            values.setdefault(t.predicate.value, []).append(t.object.value)
+            if not isinstance(t.object, Triple):
+                values.setdefault(t.predicate.value, []).append(t.object.value)
         kinds = [_KINDS[v] for v in values.get(RDF_TYPE.value, []) if v in _KINDS]
         links = [(p, v) for p in _LINKS for v in sorted(values.get(p, []))]
         terms.append(OntologyTerm(

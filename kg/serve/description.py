@@ -25,10 +25,14 @@ _RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_
 
 
 class Saved(Protocol):
-    name: str
-    title: str
-    description: str
-    text: str
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def text(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def service_description(endpoint: str, union: bool, update: str | None,
         "defaultDataset", "Dataset", "defaultGraph", "namedGraph", "NamedGraph", "Graph",
         "name", "graph")}
     service = NamedNode(endpoint)
-    triples = [
+    triples: list[tuple[NamedNode | BlankNode, NamedNode, NamedNode | BlankNode | Literal]] = [
         (service, RDF_TYPE, sd["Service"]),
         (service, sd["endpoint"], service),
         (service, sd["supportedLanguage"], sd["SPARQL11Query"]),

@@ -14,7 +14,7 @@ from flask import (
     request,
     send_from_directory,
 )
-from pyoxigraph import RdfFormat, parse, serialize
+from pyoxigraph import RdfFormat, Triple, parse, serialize
 
 from kg.config import VOID_FILE
 from kg.export.dumps import FORMATS
@@ -73,10 +73,13 @@ def void() -> Response:
     if written is not None and written.is_file():
         # parsed, never loaded into a Store: that would turn xsd:nonNegativeInteger into
         # xsd:integer (kg.export.void)
-        description = [q.triple for q in parse(path=str(written), format=RdfFormat.TURTLE)]
+        description: list[Triple] = [
+            q.triple for q in parse(path=str(written), format=RdfFormat.TURTLE)]
     else:  # counted once per graph: the counts are full-graph aggregates
-        description = current_app.extensions.get(_VOID_CACHE)
-        if description is None:
+        cached: list[Triple] | None = current_app.extensions.get(_VOID_CACHE)
+        if cached is not None:
+            description = cached
+        else:
             now = datetime.now(UTC).isoformat(timespec="seconds")
             description = void_description(config.store, Release(base, now, now), [])
             current_app.extensions[_VOID_CACHE] = description

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import cast
 
 from pyparsing import ParseException, ParseResults
 from rdflib.plugins.sparql.algebra import translateUpdate
@@ -61,7 +62,7 @@ def check_update(text: str, load_from: Sequence[str] = (), base: str | None = No
     if not load_from:
         raise Refused(403, LOAD_REFUSED)
     try:
-        operations = translateUpdate(tree, base, dict(prefixes or {})).algebra
+        operations = translateUpdate(cast(CompValue, tree), base, dict(prefixes or {})).algebra
     except Exception as e:  # an unknown prefix, a bad IRI: the engine would refuse it too
         raise Refused(400, f"invalid update: {e}") from None
     for operation in operations:

@@ -6,10 +6,16 @@ types each kind of result can take and which one is the default.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
 
 #: media type → format, the first being the default for `*/*` or no Accept header
+#: a format of one of the tables: RdfFormat or QueryResultsFormat
+F = TypeVar("F")
+
 RESULTS = {
     "application/sparql-results+json": QueryResultsFormat.JSON,
     "application/sparql-results+xml": QueryResultsFormat.XML,
@@ -45,7 +51,8 @@ SHORT_NAMES = {
 }
 
 
-def choose(accept: MIMEAccept, table: dict, fmt: str | None = None) -> tuple[str, object] | None:
+def choose(accept: MIMEAccept, table: Mapping[str, F], fmt: str | None = None
+           ) -> tuple[str, F] | None:
     """The best (media type, format) of `table` for `accept`; None when nothing acceptable.
 
     An explicit `fmt` (a short name or a media type) wins over the Accept header.
@@ -56,5 +63,5 @@ def choose(accept: MIMEAccept, table: dict, fmt: str | None = None) -> tuple[str
     if not accept or not accept.values():
         media = next(iter(table))
         return media, table[media]
-    media = accept.best_match(list(table))
-    return (media, table[media]) if media else None
+    best = accept.best_match(list(table))
+    return (best, table[best]) if best else None

@@ -121,7 +121,7 @@ def _on_disk(build: Path, listen: Listen, say: Say) -> bool:
         needed = quads * BYTES_PER_QUAD_IN_MEMORY * (listen.workers + 1)
         available = _available_memory()
         on_disk = available is not None and needed > available // 2
-        if on_disk:
+        if on_disk and available is not None:
             say(f"serving from disk: {listen.workers + 1} in-memory copies of {quads:,} quads "
                 f"would take ~{_size(needed)} of the {_size(available)} available "
                 "(--mode memory to insist)")
