@@ -157,21 +157,31 @@ def endpoint() -> Response:
             media, body = config.pool.run(job)
         else:
             media, body = execute_query(config.store, job)
-    except BadRequest as e:
-        return _text(400, f"invalid query: {e}")
-    except NotAcceptable as e:
-        table = GRAPHS if e.graph else RESULTS
+    except _FAILURES as e:
+        return _failed(e, "query", config.timeout)
+    return Response(body, mimetype=media, headers={"Vary": "Accept"})
+
+
+#: what running a query or an update in the pool can end in, besides an answer
+_FAILURES = (BadRequest, NotAcceptable, Timeout, Busy, WorkerDied)
+
+
+def _failed(error: Exception, kind: str, timeout: float) -> Response:
+    """The answer for a query or update that failed in one of the `_FAILURES` ways."""
+    if isinstance(error, BadRequest):
+        return _text(400, f"invalid {kind}: {error}")
+    if isinstance(error, NotAcceptable):
+        table = GRAPHS if error.graph else RESULTS
         return _text(406, "none of the accepted media types can carry this result; "
                           f"available: {', '.join(table)}")
-    except Timeout:
-        return _text(504, f"the query ran longer than the {config.timeout:g} s limit and was "
-                          "stopped; narrow it down or add a LIMIT")
-    except Busy:
+    if isinstance(error, Timeout):
+        advice = "narrow it down or add a LIMIT" if kind == "query" else "nothing was changed"
+        return _text(504, f"the {kind} ran longer than the {timeout:g} s limit and was "
+                          f"stopped; {advice}")
+    if isinstance(error, Busy):
         return _text(503, "the endpoint is busy; try again shortly",
                      **{"Retry-After": RETRY_AFTER_SECONDS})
-    except WorkerDied:
-        return _died("query")
-    return Response(body, mimetype=media, headers={"Vary": "Accept"})
+    return _died(kind)
 
 
 def _died(kind: str) -> Response:
@@ -318,14 +328,6 @@ def update() -> Response:
                 config.store = load_snapshot(config.pool.update(job))
             for key in [k for k in current_app.extensions if k.startswith("kg.")]:
                 del current_app.extensions[key]  # cached figures and pages of the old graph
-    except BadRequest as e:
-        return _text(400, f"invalid update: {e}")
-    except Timeout:
-        return _text(504, f"the update ran longer than the {config.timeout:g} s limit and was "
-                          "stopped; nothing was changed")
-    except Busy:
-        return _text(503, "the endpoint is busy; try again shortly",
-                     **{"Retry-After": RETRY_AFTER_SECONDS})
-    except WorkerDied:
-        return _died("update")
+    except _FAILURES as e:
+        return _failed(e, "update", config.timeout)
     return Response(status=204)
