@@ -6,9 +6,12 @@ import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
 from pyoxigraph import QueryBoolean, QuerySolutions, Store
 from werkzeug.serving import make_server
 
@@ -17,6 +20,19 @@ from kg.config import DEFAULT_BASE
 from kg.search import SearchIndex, open_index
 from kg.serve import ServeConfig, create_app
 from kg.store import load_in_memory, run_query
+
+
+class FollowingClient(FlaskClient):
+    """A test client that follows redirects, as browsers and `requests` do: an entity IRI
+    answers 303 with the document about it, which is what most tests look at. Tests of the
+    redirect itself pass `follow_redirects=False`."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("follow_redirects", True)
+        return super().open(*args, **kwargs)
+
+
+Flask.test_client_class = FollowingClient
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -287,6 +287,7 @@ def test_the_search_box_finds_papers_by_a_word_of_their_abstract(page, live_serv
     marks = page.find_elements(By.CSS_SELECTOR, "li.hit[data-type=paper] .fragment mark")
     assert {m.text for m in marks} == {"ethnicity"}
     papers[0].click()
-    wait(page, ec.url_to_be(live_server + "/paper/is-micro-expression-ethnic-leaning-c2bc88b0"))
+    paper = "/paper/is-micro-expression-ethnic-leaning-c2bc88b0"
+    wait(page, ec.url_to_be(f"{live_server}{paper}.html"))  # the IRI, then 303 to its page
     assert "Guoying Zhao" in page.find_element(By.TAG_NAME, "main").text
     assert console_errors(page) == []

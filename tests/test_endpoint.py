@@ -319,3 +319,15 @@ def test_from_and_default_graph_uri_are_not_overridden(server):
                              data={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
                              headers={"Accept": "application/sparql-results+json"})
     assert response.json()["results"]["bindings"][0]["n"]["value"] == "0"
+
+
+def test_a_served_build_dates_its_documents(server, seed_store_dir):
+    """Each entity document of a built store carries the build's date as dcterms:modified."""
+    from kg.store import read_info
+
+    response = requests.get(f"{server.url}/person/guoying-zhao", timeout=10,
+                            headers={"Accept": "application/n-triples"})
+    assert response.url == f"{server.url}/person/guoying-zhao.nt"  # after the 303
+    built_at = read_info(seed_store_dir.resolve()).built_at
+    assert (f'<http://127.0.0.1:8000/person/guoying-zhao.nt> <http://purl.org/dc/terms/modified> '
+            f'"{built_at}"^^<http://www.w3.org/2001/XMLSchema#dateTime> .') in response.text

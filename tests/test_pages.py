@@ -143,7 +143,8 @@ def test_description_holds_outgoing_incoming_and_hash_parts(client, store):
     assert len(unplaced) == 1  # Guoying Zhao, cut by "et al.", listed by her own profile
     assert {t.subject for t in graph} == {
         paper, author_1, NamedNode(paper.value + "#author-2"), NamedNode(paper.value + "#author-3"),
-        *unplaced, NamedNode(f"{BASE}profile/{SEED.stem}#paper-1")}
+        *unplaced, NamedNode(f"{BASE}profile/{SEED.stem}#paper-1"),
+        NamedNode(paper.value + ".nt")}  # the document, saying what it is about
     person = triples(client.get("/person/tuomas-varanka.nt").data, RdfFormat.N_TRIPLES)
     assert Triple(author_1, NamedNode("https://schema.org/item"),
                   NamedNode(BASE + "person/tuomas-varanka")) in person
@@ -294,10 +295,41 @@ def test_a_hub_page_lists_a_bounded_number_of_incoming_links(store, monkeypatch)
     assert "Linked from (the first 10)" in page
     assert "ask the\n  <a href=\"/sparql\">SPARQL endpoint</a> for all of them" in page
     turtle = client.get("/topic/cs.CV.nt").get_data(as_text=True)
-    assert turtle.count("<http://127.0.0.1:8000/topic/cs.CV> .") == 10
+    # ten incoming links, and the document's foaf:primaryTopic
+    assert turtle.count("<http://127.0.0.1:8000/topic/cs.CV> .") == 11
 
 
 def test_a_profile_graph_iri_dereferences(client):
     response = client.get(f"/graph/{SEED.stem}.ttl")
     assert response.status_code == 200
     assert "kg:ProfileGraph" in response.text and "kg:sha256" in response.text
+
+
+def test_an_entity_iri_answers_303_with_the_document_about_it(client):
+    """Regression: an entity IRI answered with a document, as if the person were a web page;
+    it names a thing now, and says where the documents about it are (issue 14)."""
+    page = client.get("/person/guoying-zhao", headers=HTML, follow_redirects=False)
+    assert (page.status_code, page.headers["Location"]) == (303, "/person/guoying-zhao.html")
+    assert page.headers["Vary"] == "Accept"
+    turtle = client.get("/person/guoying-zhao", headers={"Accept": "text/turtle"},
+                        follow_redirects=False)
+    assert (turtle.status_code, turtle.headers["Location"]) == (303, "/person/guoying-zhao.ttl")
+    assert turtle.headers["Link"].split(", ") == [
+        '</person/guoying-zhao.ttl>; rel="describedby"; type="text/turtle"',
+        '</person/guoying-zhao.html>; rel="alternate"; type="text/html"',
+        '</person/guoying-zhao.nt>; rel="alternate"; type="application/n-triples"',
+        '</person/guoying-zhao.jsonld>; rel="alternate"; type="application/ld+json"',
+        '</person/guoying-zhao.rdf>; rel="alternate"; type="application/rdf+xml"']
+    dotted = client.get("/topic/cs.CV", headers=HTML, follow_redirects=False)
+    assert dotted.headers["Location"] == "/topic/cs.CV.html"
+    assert client.get("/topic/cs.CV.html", headers=HTML).status_code == 200
+
+
+def test_an_rdf_document_says_what_it_is_about_its_licence_and_dataset(client):
+    graph = triples(client.get("/person/guoying-zhao.nt").data, RdfFormat.N_TRIPLES)
+    document = NamedNode(BASE + "person/guoying-zhao.nt")
+    about = {(t.predicate.value, t.object.value) for t in graph if t.subject == document}
+    assert about == {
+        ("http://xmlns.com/foaf/0.1/primaryTopic", BASE + "person/guoying-zhao"),
+        ("http://purl.org/dc/terms/license", "https://creativecommons.org/publicdomain/zero/1.0/"),
+        ("http://rdfs.org/ns/void#inDataset", BASE + ".well-known/void#dataset")}

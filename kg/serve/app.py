@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import Flask, Response, request
 from pyoxigraph import Store
 
+from kg.config import DEFAULT_LICENSE
 from kg.errors import StoreError, StoreTimeout
 from kg.search import SearchIndex
 from kg.serve import assets, dumps, pages, queries, reconcile, search, sparql
@@ -59,6 +60,11 @@ class ServeConfig:
     #: the figures `kg build` counted, for a built store served without updates: counting
     #: again takes a minute at 10,000 profiles, and the first visitor of / would wait for it
     counts: dict[str, int] | None = None
+    #: when the served build was made (build.json's built_at): each entity document's
+    #: dcterms:modified; None for a graph that may change (updates allowed, a --data file)
+    modified: str | None = None
+    #: the licence each entity document states (kg export --license for the dumps)
+    license: str = DEFAULT_LICENSE
     #: the host names requests may name (`Host`), against DNS rebinding; None accepts any
     hosts: frozenset[str] | None = LOOPBACK_NAMES
     #: IRI prefixes a SPARQL `LOAD` may fetch from; empty refuses every LOAD

@@ -1,9 +1,12 @@
 """The home page, a page for every entity IRI, and the ontology at its namespace IRI.
 
-Every IRI minted under the served base dereferences here: `base + path` answers with an HTML
-page for browsers and with its description as Turtle, N-Triples or JSON-LD by Accept header or
-by a `.ttl`, `.nt`, `.jsonld` or `.rdf` suffix (the suffix wins, so a link can name a format). Media
-types come from the endpoint's one negotiation table; reads live in `describe`.
+Every IRI minted under the served base dereferences here. An IRI names a thing, not a document
+about it, so `base + path` answers `303 See Other` with the document that describes it in the
+format the Accept header asks for: `path.html` for browsers, `path.ttl`, `.nt`, `.jsonld` or
+`.rdf` (the documents are served directly, so a link can name a format), with `Link` headers
+naming the document (`describedby`) and its other formats (`alternate`). An RDF document says
+what it is about, its licence, the dataset it belongs to and, for a built store, when it was
+made. Media types come from the endpoint's one negotiation table; reads live in `describe`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,20 @@ from urllib.parse import quote, urlsplit
 from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
-from kg.mapping.vocab import KG, ONTOLOGY, RDF, RDF_TYPE, XSD, curie, prefixes, schema
+from kg.mapping.iris import Minter
+from kg.mapping.vocab import (
+    DCTERMS,
+    FOAF,
+    KG,
+    ONTOLOGY,
+    RDF,
+    RDF_TYPE,
+    VOID,
+    XSD,
+    curie,
+    prefixes,
+    schema,
+)
 from kg.serve.describe import Description, Reader, load_ontology, ontology_terms
 from kg.serve.negotiation import GRAPHS, SHORT_NAMES, choose
 from kg.store.stats import graph_stats
@@ -30,7 +46,8 @@ bp = Blueprint("pages", __name__, template_folder="templates")
 FORMATS = tuple((name, suffix, SHORT_NAMES[suffix])
                 for name, suffix in (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld"),
                                      ("RDF/XML", "rdf")))
-SUFFIXES = tuple(suffix for _, suffix, _ in FORMATS)
+SUFFIXES = (*(suffix for _, suffix, _ in FORMATS), "html")
+_SUFFIX_OF = {media: suffix for _, suffix, media in FORMATS}
 #: HTML first, so that browsers, `*/*` and a missing Accept header get the page
 PAGE_TYPES: dict[str, Any] = {"text/html": None, **GRAPHS}
 #: characters a minted IRI path may hold unescaped (RFC 3987 sub-delims, ':' and '@')
@@ -115,7 +132,7 @@ def ontology(suffix: str | None = None) -> Response:
         triples = _cached("ontology", lambda: load_ontology(base))
     else:  # resolved against the Host the client sent: not worth a cache entry per host
         triples = load_ontology(base)
-    chosen = _negotiate(suffix)
+    chosen = _negotiate(None if suffix == "html" else suffix)
     if chosen is None:
         return _text(406, f"available: text/html, {', '.join(GRAPHS)}")
     media, fmt = chosen
@@ -144,14 +161,60 @@ def entity(path: str) -> Response:
         suffix, iri = None, reader.find(paths)
     if iri is None:
         return _not_found()
-    chosen = _negotiate(suffix)
+    if suffix is None:  # the thing itself: see the document that describes it
+        return _see_other(iri, config.base, _negotiate(None))
+    chosen = _negotiate(None if suffix == "html" else suffix)
     if chosen is None:
         return _text(406, f"available: text/html, {', '.join(GRAPHS)}")
     media, fmt = chosen
     description = reader.describe(iri)
     if fmt is not None:
-        return _rdf(description.triples(), media, fmt, config.base)
-    return _html("pages/entity.html", **_entity_view(reader, description))
+        response = _rdf(description.triples() + _about_document(iri, suffix, config),
+                        media, fmt, config.base)
+    else:
+        response = _html("pages/entity.html", **_entity_view(reader, description))
+    response.headers["Link"] = _alternates(iri, config.base, suffix or "html")
+    return response
+
+
+def _document(iri: NamedNode, base: str, suffix: str) -> str:
+    """The path of the document in format `suffix` that describes `iri` (minted under `base`,
+    so already escaped as a path needs)."""
+    return "/" + iri.value[len(base):].split("#", 1)[0] + "." + suffix
+
+
+def _see_other(iri: NamedNode, base: str, chosen: tuple[str, RdfFormat | None] | None
+               ) -> Response:
+    if chosen is None:
+        return _text(406, f"available: text/html, {', '.join(GRAPHS)}")
+    media, _ = chosen
+    suffix = "html" if media == "text/html" else _SUFFIX_OF[media]
+    document = _document(iri, base, suffix)
+    return Response(status=303, headers={
+        "Location": document, "Vary": "Accept",
+        "Link": f'<{document}>; rel="describedby"; type="{media}", '
+                + _alternates(iri, base, suffix)})
+
+
+def _alternates(iri: NamedNode, base: str, current: str) -> str:
+    """`Link` header values for the other formats of the document about `iri`."""
+    return ", ".join(f'<{_document(iri, base, suffix)}>; rel="alternate"; type="{media}"'
+                     for suffix, media in (("html", "text/html"),
+                                           *((s, m) for _, s, m in FORMATS))
+                     if suffix != current)
+
+
+def _about_document(iri: NamedNode, suffix: str, config: ServeConfig) -> list[Triple]:
+    """What an RDF document says of itself: its topic, licence, dataset, modification date."""
+    assert config.base is not None
+    document = NamedNode(config.base + _document(iri, config.base, suffix).lstrip("/"))
+    triples = [Triple(document, NamedNode(FOAF + "primaryTopic"), iri),
+               Triple(document, NamedNode(DCTERMS + "license"), NamedNode(config.license)),
+               Triple(document, NamedNode(VOID + "inDataset"), Minter(config.base).dataset())]
+    if config.modified:
+        triples.append(Triple(document, NamedNode(DCTERMS + "modified"), Literal(
+            config.modified, datatype=NamedNode(XSD + "dateTime"))))
+    return triples
 
 
 def _requested_paths(decoded: str) -> list[str]:

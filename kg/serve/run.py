@@ -104,6 +104,7 @@ def serve_local(source: Source, listen: Listen, say: Say) -> None:
                          timeout=listen.timeout, max_queued=listen.max_queued).start()
         config = _config(listen, store=graph, base=base, union=False,
                          pool=pool, counts=_counts(source, listen),
+                         modified=_modified(source, listen),
                          search=_search_index(source, say, Path(scratch)))
         try:
             _listen(create_app(config), listen, say)
@@ -136,7 +137,8 @@ def _serve_from_disk(source: Source, listen: Listen, say: Say) -> None:
     pool = QueryPool(source, size=listen.workers, timeout=listen.timeout,
                      max_queued=listen.max_queued).start()
     config = _config(listen, store=source.load(), base=source.base(), union=False, pool=pool,
-                     counts=_counts(source, listen), search=_search_index(source, say))
+                     counts=_counts(source, listen), modified=_modified(source, listen),
+                     search=_search_index(source, say))
     try:
         _listen(create_app(config), listen, say)
     finally:
@@ -166,6 +168,13 @@ def _counts(source: Source, listen: Listen) -> dict[str, int] | None:
     return None
 
 
+def _modified(source: Source, listen: Listen) -> str | None:
+    """When the served build was made, while nothing can change it."""
+    if source.kind in ("store", "disk") and not listen.allow_update:
+        return read_info(source.path).built_at
+    return None
+
+
 def _size(size: int) -> str:
     return f"{size / 2**30:.1f} GB" if size >= 2**30 else f"{size / 2**20:.1f} MB"
 
@@ -188,8 +197,8 @@ def serve_remote(remote: RemoteStore, listen: Listen, say: Say) -> None:
     remote.timeout = listen.timeout
     info = remote.read_info()
     say(f"serving the graph of {remote.url}")
-    _listen(create_app(_config(listen, store=remote, base=info.base, remote=remote)), listen,
-            say)
+    _listen(create_app(_config(listen, store=remote, base=info.base, remote=remote,
+                               modified=info.built_at)), listen, say)
 
 
 def _config(listen: Listen, **what: object) -> ServeConfig:
