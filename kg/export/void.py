@@ -39,13 +39,12 @@ from kg.mapping.vocab import (
     SPDX,
     VOID,
     XSD,
+    prefix_map,
 )
 from kg.store.query import run_query
 
 VOID_PATH = VOID_DATASET.split("#")[0]
 REPORT_FILE = "shacl-report.ttl"
-_PREFIXES = {"void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "spdx": SPDX, "xsd": XSD,
-             "schema": SCHEMA, "owl": OWL, "foaf": FOAF, "prov": PROV, "dqv": DQV}
 #: dump format → (EU file type, the specification it conforms to)
 _FILE_TYPES = {
     "nq": ("RDF_N_QUADS", "https://www.w3.org/TR/n-quads/"),
@@ -58,8 +57,8 @@ SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
 SHACL_SPEC = "https://www.w3.org/TR/shacl/"
 
 
-def void_prefixes(base: str) -> dict[str, str]:
-    return {**_PREFIXES, "kg": KG}
+def void_prefixes(_base: str | None = None) -> dict[str, str]:
+    return prefix_map("void")
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,11 @@ from pyoxigraph import QuerySolutions, Store
 
 from kg.link.links import SEE_ALSO, Link, Target
 from kg.mapping.repositories import normalise
-from kg.mapping.vocab import kg_terms
+from kg.mapping.vocab import ARXIV_LIST, kg_terms
 from kg.store.query import run_query
 
 ARXIV = Target("", "https://arxiv.org/", "arXiv category taxonomy")
 GITHUB = Target("", "https://github.com/", "GitHub")
-ARXIV_LIST = "https://arxiv.org/list/"
 _CATEGORY = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
 
 _TOPICS = """SELECT DISTINCT ?topic ?code {

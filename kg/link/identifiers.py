@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 
-ORCID = "https://orcid.org/"
-DOI = "https://doi.org/"
-DBLP_PID = "https://dblp.org/pid/"
-OPENALEX = "https://openalex.org/"
-WIKIDATA = "http://www.wikidata.org/entity/"
+from kg.mapping.vocab import DBLP_RECORDS, DOI, OPENALEX, ORCID
+from kg.mapping.vocab import WD as WIKIDATA
+
+DBLP_PID = DBLP_RECORDS + "pid/"
 
 _ORCID = re.compile(r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])")
 _DOI = re.compile(r"(10\.\d{4,9}/\S+)")

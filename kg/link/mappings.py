@@ -30,17 +30,11 @@ from kg.config import DEFAULT_LICENSE
 from kg.errors import KgError
 from kg.link.links import CLOSE_MATCH, SAME_AS, SEE_ALSO, Link, Target
 from kg.mapping.iris import LINK_GRAPHS, Minter
-from kg.mapping.vocab import OWL, RDFS, SKOS
+from kg.mapping.vocab import prefix_map
 from kg.store.query import run_query
 
-SEMAPV = "https://w3id.org/semapv/vocab/"
 #: the prefixes of every CURIE a link set uses (our base is `kg`)
-PREFIXES = {
-    "owl": OWL, "skos": SKOS, "rdfs": RDFS, "semapv": SEMAPV,
-    "dblp": "https://dblp.org/", "wd": "http://www.wikidata.org/entity/",
-    "openalex": "https://openalex.org/", "orcid": "https://orcid.org/", "doi": "https://doi.org/",
-    "arxiv": "https://arxiv.org/list/", "github": "https://github.com/",
-}
+PREFIXES = prefix_map("mappings")
 MAPPING_PREDICATES = (SAME_AS.value, CLOSE_MATCH.value, SEE_ALSO.value)
 TOOL = f"scholarkg {__version__}"
 

@@ -33,6 +33,18 @@ DQV = "http://www.w3.org/ns/dqv#"
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 #: the EU Publications Office file types, as DCAT-AP wants `dcterms:format`
 EU_FILE_TYPES = "http://publications.europa.eu/resource/authority/file-type/"
+#: the scholarly graphs `kg link` reads: their schemas, and where their records live
+DBLP = "https://dblp.org/rdf/schema#"
+DBLP_RECORDS = "https://dblp.org/"
+WD = "http://www.wikidata.org/entity/"
+WDT = "http://www.wikidata.org/prop/direct/"
+OPENALEX = "https://openalex.org/"
+ORCID = "https://orcid.org/"
+DOI = "https://doi.org/"
+ARXIV_LIST = "https://arxiv.org/list/"
+GITHUB = "https://github.com/"
+#: the Semantic Mapping Vocabulary: how an SSSOM mapping was justified
+SEMAPV = "https://w3id.org/semapv/vocab/"
 #: our ontology, and the namespace of our own terms
 ONTOLOGY = "https://w3id.org/scholarkg/ontology"
 KG = ONTOLOGY + "#"
@@ -113,20 +125,39 @@ def kg_terms(_base: str | None = None) -> _Terms:
     return kg
 
 
+#: the one prefix map, in named subsets: each output declares the prefixes of what it holds
+PREFIX_SETS: dict[str, dict[str, str]] = {
+    #: what every query may use without declaring it, and the graph's Turtle declares
+    "graph": {"schema": SCHEMA, "kg": KG, "xsd": XSD, "rdf": RDF, "rdfs": RDFS, "owl": OWL,
+              "skos": SKOS, "dcterms": DCTERMS, "prov": PROV, "void": VOID},
+    #: the VoID/DCAT description of the dataset
+    "void": {"void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "spdx": SPDX, "xsd": XSD,
+             "schema": SCHEMA, "owl": OWL, "foaf": FOAF, "prov": PROV, "dqv": DQV, "kg": KG},
+    #: the SPARQL service description
+    "sd": {"sd": SD, "formats": FORMATS, "schema": SCHEMA, "dcterms": DCTERMS, "void": VOID},
+    #: the CURIEs of SSSOM mapping sets (the base IRI is added as `kg`)
+    "mappings": {"owl": OWL, "skos": SKOS, "rdfs": RDFS, "semapv": SEMAPV,
+                 "dblp": DBLP_RECORDS, "wd": WD, "openalex": OPENALEX, "orcid": ORCID,
+                 "doi": DOI, "arxiv": ARXIV_LIST, "github": GITHUB},
+    #: the queries `kg link` sends to dblp's and to Wikidata's endpoints
+    "dblp": {"dblp": DBLP},
+    "wikidata": {"wdt": WDT, "wd": WD, "rdfs": RDFS, "skos": SKOS},
+}
+
+
+def prefix_map(subset: str) -> dict[str, str]:
+    """A copy of one named subset of `PREFIX_SETS`."""
+    return dict(PREFIX_SETS[subset])
+
+
+def prefix_lines(subset: str) -> str:
+    """The PREFIX lines that declare a subset in a SPARQL query."""
+    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIX_SETS[subset].items())
+
+
 def prefixes(_base: str | None = None) -> dict[str, str]:
     """Prefixes every query may use without declaring them, and every Turtle output declares."""
-    return {
-        "schema": SCHEMA,
-        "kg": KG,
-        "xsd": XSD,
-        "rdf": RDF,
-        "rdfs": RDFS,
-        "owl": OWL,
-        "skos": SKOS,
-        "dcterms": DCTERMS,
-        "prov": PROV,
-        "void": VOID,
-    }
+    return prefix_map("graph")
 
 
 def curie(iri: str) -> str:

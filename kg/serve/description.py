@@ -15,11 +15,10 @@ from typing import Any, Protocol
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, QuerySolutions, Store
 
-from kg.mapping.vocab import DCTERMS, FORMATS, RDF_TYPE, SCHEMA, SD, VOID, XSD
+from kg.mapping.vocab import DCTERMS, FORMATS, RDF_TYPE, SCHEMA, SD, VOID, XSD, prefix_map
 from kg.store.query import run_query
 
-SD_PREFIXES = {"sd": SD, "formats": FORMATS, "schema": SCHEMA, "dcterms": DCTERMS,
-               "void": VOID}
+SD_PREFIXES = prefix_map("sd")
 _RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                    "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD")
 

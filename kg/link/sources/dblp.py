@@ -13,13 +13,12 @@ from unidecode import unidecode
 
 from kg.link.identifiers import doi_iri, orcid_iri, wikidata_iri
 from kg.link.sources.sparql import Queries
+from kg.mapping.vocab import DBLP, RDF_TYPE, prefix_lines
 
 NAME = "dblp"
 TITLE = "dblp computer science bibliography"
 DATASET = "https://dblp.org"
-DBLP = "https://dblp.org/rdf/schema#"
-RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_PREFIXES = f"PREFIX dblp: <{DBLP}>\n"
+_PREFIXES = prefix_lines("dblp")
 
 #: the predicates the queries below use: all a dump needs to keep
 KEEP = frozenset(NamedNode(DBLP + p) for p in (

@@ -14,18 +14,15 @@ from unidecode import unidecode
 
 from kg.link.identifiers import dblp_person_iri, doi_iri, openalex_iri, orcid_iri
 from kg.link.sources.sparql import Queries
+from kg.mapping.vocab import RDFS, SKOS, WD, WDT, prefix_lines
 
 NAME = "wikidata"
 TITLE = "Wikidata"
 DATASET = "http://www.wikidata.org/"
-WDT = "http://www.wikidata.org/prop/direct/"
-WD = "http://www.wikidata.org/entity/"
-RDFS_LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-SKOS_ALT = NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
+RDFS_LABEL = NamedNode(RDFS + "label")
+SKOS_ALT = NamedNode(SKOS + "altLabel")
 LANGUAGES = ("en", "mul")
-_PREFIXES = (f"PREFIX wdt: <{WDT}>\nPREFIX wd: <{WD}>\n"
-             "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-             "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n")
+_PREFIXES = prefix_lines("wikidata")
 _P31 = NamedNode(WDT + "P31")
 _HUMAN = NamedNode(WD + "Q5")
 
