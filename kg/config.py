@@ -5,6 +5,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from kg.formats import DUMPS
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 #: With this base every minted IRI dereferences on the default `kg serve`.
@@ -26,6 +28,6 @@ QUERIES_DIR = PACKAGE_DIR / "queries"
 YASGUI_DIR = PACKAGE_DIR / "serve" / "yasgui" / "build"
 
 #: what `kg export` writes and the server publishes
-DUMP_FORMATS = ("nq", "trig", "ttl", "nt", "jsonld")
+DUMP_FORMATS = DUMPS
 VOID_FILE = "void.ttl"
 DEFAULT_LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"

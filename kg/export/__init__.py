@@ -16,9 +16,10 @@ from pathlib import Path
 from pyoxigraph import RdfFormat, serialize
 
 from kg.config import DEFAULT_LICENSE, VOID_FILE
-from kg.export.dumps import DUMP_NAME, FORMATS, DumpFile, write_dump
+from kg.export.dumps import DUMP_NAME, DumpFile, write_dump
 from kg.export.jsonld import CONTEXT_PATH, context
 from kg.export.void import REPORT_FILE, Release, void_description, void_prefixes
+from kg.formats import DUMPS
 from kg.store.local import open_read_only
 from kg.store.validate import validate_store
 
@@ -36,7 +37,7 @@ class ExportReport:
 def export(
     store_dir: Path,
     out_dir: Path,
-    formats: Iterable[str] = tuple(FORMATS),
+    formats: Iterable[str] = DUMPS,
     *,
     compress: bool = False,
     license_iri: str = DEFAULT_LICENSE,

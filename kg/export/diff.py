@@ -15,11 +15,10 @@ from pathlib import Path
 from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
 
 from kg.errors import KgError
+from kg.formats import of_file
 from kg.mapping.vocab import RDF_TYPE
 from kg.store.files import load_rdf_file
 from kg.store.local import MANIFEST, open_read_only
-
-_TRIPLE_FORMATS = (".ttl", ".nt", ".jsonld", ".rdf", ".ttl.gz", ".nt.gz", ".jsonld.gz")
 
 
 @dataclass
@@ -52,7 +51,8 @@ def open_side(path: Path) -> Side:
         return Side(open_read_only(path)[0], True)
     if not path.is_file():
         raise KgError(f"{path}: no such store or dump file")
-    return Side(load_rdf_file(path), not path.name.endswith(_TRIPLE_FORMATS))
+    known = of_file(path.name)
+    return Side(load_rdf_file(path), known is None or known.quads)
 
 
 def diff(old: Side, new: Side) -> Diff:

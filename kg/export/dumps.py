@@ -19,18 +19,11 @@ from typing import IO, cast
 
 from pyoxigraph import DefaultGraph, RdfFormat, Store, Triple
 
+from kg.formats import BY_SUFFIX
 from kg.mapping.vocab import prefixes
 from kg.store.files import sha256_of
 
 DUMP_NAME = "scholarkg"
-#: in the order of kg.config.DUMP_FORMATS
-FORMATS = {
-    "nq": (RdfFormat.N_QUADS, "application/n-quads"),
-    "trig": (RdfFormat.TRIG, "application/trig"),
-    "ttl": (RdfFormat.TURTLE, "text/turtle"),
-    "nt": (RdfFormat.N_TRIPLES, "application/n-triples"),
-    "jsonld": (RdfFormat.JSON_LD, "application/ld+json"),
-}
 
 
 @dataclass(frozen=True)
@@ -54,7 +47,7 @@ def write_dump(store: Store, base: str, fmt: str, out_dir: Path, compress: bool)
     """Write one dump file into `out_dir` (atomically: a temporary name, then a rename)."""
     from kg.export.jsonld import write_jsonld
 
-    rdf_format, media_type = FORMATS[fmt]
+    rdf_format, media_type = BY_SUFFIX[fmt].rdf_format, BY_SUFFIX[fmt].media_type
     path = out_dir / f"{DUMP_NAME}.{fmt}{'.gz' if compress else ''}"
     partial = path.with_name(path.name + ".partial")
     with partial.open("wb") as raw:

@@ -17,9 +17,9 @@ from flask import (
 from pyoxigraph import RdfFormat, Triple, parse, serialize
 
 from kg.config import VOID_FILE
-from kg.export.dumps import FORMATS
 from kg.export.jsonld import CONTEXT_PATH, context
 from kg.export.void import Release, void_description, void_prefixes
+from kg.formats import of_file
 from kg.serve.negotiation import GRAPHS, choose
 
 bp = Blueprint("dumps", __name__, template_folder="templates")
@@ -49,8 +49,8 @@ def download(name: str) -> Response:
     folder = current_app.extensions["kg"].dumps_dir
     if folder is None:
         abort(404)
-    suffix = name.removeprefix("scholarkg.").removesuffix(".gz")
-    media = FORMATS[suffix][1] if suffix in FORMATS else None
+    known = of_file(name)
+    media = known.media_type if known is not None else None
     if name.endswith(".gz"):
         media = "application/gzip"
     return send_from_directory(folder, name, mimetype=media, max_age=0)

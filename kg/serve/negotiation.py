@@ -12,6 +12,8 @@ from typing import TypeVar
 from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
 
+from kg.formats import GRAPH_FILES, TABLE
+
 #: media type → format, the first being the default for `*/*` or no Accept header
 #: a format of one of the tables: RdfFormat or QueryResultsFormat
 F = TypeVar("F")
@@ -25,12 +27,9 @@ RESULTS = {
     "application/xml": QueryResultsFormat.XML,
 }
 GRAPHS = {
-    "text/turtle": RdfFormat.TURTLE,
-    "application/n-triples": RdfFormat.N_TRIPLES,
-    "application/rdf+xml": RdfFormat.RDF_XML,
-    "application/ld+json": RdfFormat.JSON_LD,
-    "application/n-quads": RdfFormat.N_QUADS,
-    "application/trig": RdfFormat.TRIG,
+    # the graph formats first (Turtle the default), then the dataset ones, then aliases
+    **{f.media_type: f.rdf_format for f in GRAPH_FILES},
+    **{f.media_type: f.rdf_format for f in TABLE if f.quads},
     "text/plain": RdfFormat.N_TRIPLES,
     "application/xml": RdfFormat.RDF_XML,
     "application/json": RdfFormat.JSON_LD,
@@ -41,13 +40,10 @@ SHORT_NAMES = {
     "xml": "application/sparql-results+xml",
     "csv": "text/csv",
     "tsv": "text/tab-separated-values",
+    **{f.suffix: f.media_type for f in TABLE},
     "turtle": "text/turtle",
-    "ttl": "text/turtle",
-    "nt": "application/n-triples",
     "ntriples": "application/n-triples",
     "rdfxml": "application/rdf+xml",
-    "rdf": "application/rdf+xml",
-    "jsonld": "application/ld+json",
 }
 
 

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
+from kg.formats import GRAPH_FILES
 from kg.mapping.iris import Minter
 from kg.mapping.vocab import (
     DCTERMS,
@@ -33,7 +34,7 @@ from kg.mapping.vocab import (
     schema,
 )
 from kg.serve.describe import Description, Reader, load_ontology, ontology_terms
-from kg.serve.negotiation import GRAPHS, SHORT_NAMES, choose
+from kg.serve.negotiation import GRAPHS, choose
 from kg.store.stats import graph_stats
 
 if TYPE_CHECKING:  # app.py imports this module while it defines ServeConfig
@@ -43,9 +44,7 @@ bp = Blueprint("pages", __name__, template_folder="templates")
 
 #: (name, path suffix, media type) of the RDF forms every page links to; suffixes are short
 #: names of the negotiation table
-FORMATS = tuple((name, suffix, SHORT_NAMES[suffix])
-                for name, suffix in (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld"),
-                                     ("RDF/XML", "rdf")))
+FORMATS = tuple((f.name, f.suffix, f.media_type) for f in GRAPH_FILES)
 SUFFIXES = (*(suffix for _, suffix, _ in FORMATS), "html")
 _SUFFIX_OF = {media: suffix for _, suffix, media in FORMATS}
 #: HTML first, so that browsers, `*/*` and a missing Accept header get the page

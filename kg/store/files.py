@@ -10,6 +10,7 @@ from typing import IO, cast
 from pyoxigraph import RdfFormat, Store, parse
 
 from kg.errors import KgError
+from kg.formats import TABLE, of_file
 
 
 def load_rdf_file(path: Path) -> Store:
@@ -17,11 +18,11 @@ def load_rdf_file(path: Path) -> Store:
 
     Raises KgError naming the file (and the parser's line and column) when it cannot be read.
     """
-    name = path.name.removesuffix(".gz")
-    rdf_format = RdfFormat.from_extension(name.rsplit(".", 1)[-1]) if "." in name else None
-    if rdf_format is None:
-        raise KgError(f"{path}: unknown RDF file extension (use .nq, .trig, .ttl, .nt, .rdf "
-                      "or .jsonld)")
+    known = of_file(path.name)
+    if known is None:
+        raise KgError(f"{path}: unknown RDF file extension (use "
+                      f"{', '.join('.' + f.suffix for f in TABLE)})")
+    rdf_format = known.rdf_format
     store = Store()
     try:
         if path.name.endswith(".gz"):
