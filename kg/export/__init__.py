@@ -17,9 +17,9 @@ from pyoxigraph import RdfFormat, serialize
 
 from kg.config import DEFAULT_LICENSE, VOID_FILE
 from kg.export.dumps import DUMP_NAME, DumpFile, write_dump
-from kg.export.jsonld import CONTEXT_PATH, context
-from kg.export.void import REPORT_FILE, Release, void_description, void_prefixes
 from kg.formats import DUMPS
+from kg.metadata.context import CONTEXT_PATH, context
+from kg.metadata.void import REPORT_FILE, Release, void_description, void_prefixes
 from kg.store.local import open_read_only
 from kg.store.validate import validate_store
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import gzip
 from collections.abc import Iterator
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
 
@@ -21,21 +20,10 @@ from pyoxigraph import DefaultGraph, RdfFormat, Store, Triple
 
 from kg.formats import BY_SUFFIX
 from kg.mapping.vocab import prefixes
+from kg.metadata.void import DumpFile
 from kg.store.files import sha256_of
 
 DUMP_NAME = "scholarkg"
-
-
-@dataclass(frozen=True)
-class DumpFile:
-    """A written dump: what a VoID `void:dataDump` says about it."""
-
-    path: Path
-    format: str
-    media_type: str
-    byte_size: int
-    sha256: str
-    compressed: bool
 
 
 def merged_triples(store: Store) -> Iterator[Triple]:

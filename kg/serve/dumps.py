@@ -17,9 +17,9 @@ from flask import (
 from pyoxigraph import RdfFormat, Triple, parse, serialize
 
 from kg.config import VOID_FILE
-from kg.export.jsonld import CONTEXT_PATH, context
-from kg.export.void import Release, void_description, void_prefixes
 from kg.formats import of_file
+from kg.metadata.context import CONTEXT_PATH, context
+from kg.metadata.void import Release, void_description, void_prefixes
 from kg.serve.negotiation import GRAPHS, choose
 
 bp = Blueprint("dumps", __name__, template_folder="templates")
@@ -72,7 +72,7 @@ def void() -> Response:
     written = config.dumps_dir / VOID_FILE if config.dumps_dir is not None else None
     if written is not None and written.is_file():
         # parsed, never loaded into a Store: that would turn xsd:nonNegativeInteger into
-        # xsd:integer (kg.export.void)
+        # xsd:integer (kg.metadata.void)
         description: list[Triple] = [
             q.triple for q in parse(path=str(written), format=RdfFormat.TURTLE)]
     else:  # counted once per graph: the counts are full-graph aggregates

@@ -16,13 +16,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Store, Triple
 
 from kg import __version__
 from kg.config import DEFAULT_LICENSE
-from kg.export.dumps import DumpFile
-from kg.export.jsonld import CONTEXT_PATH
 from kg.mapping.iris import LINK_GRAPHS, VOID_DATASET, Minter
 from kg.mapping.vocab import (
     DCAT,
@@ -41,6 +40,7 @@ from kg.mapping.vocab import (
     XSD,
     prefix_map,
 )
+from kg.metadata.context import CONTEXT_PATH
 from kg.store.query import run_query
 
 VOID_PATH = VOID_DATASET.split("#")[0]
@@ -59,6 +59,18 @@ SHACL_SPEC = "https://www.w3.org/TR/shacl/"
 
 def void_prefixes(_base: str | None = None) -> dict[str, str]:
     return prefix_map("void")
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    """A written dump: what a VoID `void:dataDump` says about it."""
+
+    path: Path
+    format: str
+    media_type: str
+    byte_size: int
+    sha256: str
+    compressed: bool
 
 
 @dataclass(frozen=True)
