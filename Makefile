@@ -78,10 +78,11 @@ serve: build ## build, export the dumps, then serve the graph on http://$(HOST):
 	$(KG) export --store $(STORE) --out $(DUMPS)
 	$(KG) serve --store $(STORE) --dumps $(DUMPS) --host $(HOST) --port $(PORT)
 
-lint: setup ## ruff
+lint: setup ## ruff, and mypy on kg/
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy kg
 
-test: setup lint ## the whole test suite (ruff, then pytest)
+test: setup lint ## the whole test suite (ruff and mypy, then pytest)
 	$(PY) -m pytest
 
 dist: setup ## build the wheel and the sdist into dist/ (Yasgui, ontology/ and queries/ inside)
