@@ -89,7 +89,7 @@ dist: setup ## build the wheel and the sdist into dist/ (Yasgui, ontology/ and q
 	$(PY) -m build --no-isolation --outdir dist .
 
 clean: ## remove the built store and caches (keeps .venv)
-	rm -rf data dist .pytest_cache .ruff_cache
+	rm -rf data dist .pytest_cache .ruff_cache .mypy_cache
 
 CONFORMANCE := ../shared/tools/conformance/run.py
 SUITE := ../shared/w3c-rdf-tests
