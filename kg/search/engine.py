@@ -37,6 +37,8 @@ _LOOSE_FIELDS = ("name", "people")
 _FACET_SIZE = {"kind": len(KINDS), "year": 200, "topic": 200}
 #: the snippet of a long field: about this many characters around the matches
 _SNIPPET_CHARS = 240
+#: the fields a hit's fragment is taken from, in this order of preference
+_SHOWN = ("name", "body", "people")
 
 
 @dataclass(frozen=True)
@@ -129,9 +131,11 @@ class SearchIndex:
                    "topic": self._any("topic", topics)}
         query = _all([matching, *[_filter(f) for f in filters.values() if f is not None]])
         found = self._searcher.search(query, limit, offset=offset, weight_by_field="rank")
-        hits = [self._hit(score, address, query) for score, address in found.hits]
+        snippets = _Snippets(self._searcher, query, self._schema)
+        hits = [self._hit(score, address, snippets) for score, address in found.hits]
         facets = {name: self._counts(name, matching, filters) for name in filters}
-        return SearchResult(text, found.count or 0, offset, limit, hits, facets)
+        total = found.count or 0  # type: ignore[attr-defined]  # (missing from tantivy's stub)
+        return SearchResult(text, total, offset, limit, hits, facets)
 
     def scores(self, text: str, limit: int = 10_000) -> dict[str, float]:
         """IRI → score of the best `limit` hits of `text` (for `kg:search` and reconciliation).
@@ -198,28 +202,39 @@ class SearchIndex:
         return sorted(counts, key=lambda c: (-c[1], c[0]))
 
     def _hit(self, score: float, address: tantivy.DocAddress,
-             query: tantivy.Query | None) -> Hit:
+             snippets: _Snippets | None) -> Hit:
         doc = self._searcher.doc(address).to_dict()
         name = doc["name"][0]
-        where, parts = "name", ((name, False),)
-        if query is not None:
-            where, parts = self._highlight(doc, query)
+        where: str = "name"
+        parts: tuple[tuple[str, bool], ...] = ((name, False),)
+        if snippets is not None:
+            where, parts = snippets.highlight(doc)
         return Hit(iri=doc["iri"][0], kind=doc["kind"][0], name=name, score=score,
                    year=doc.get("year", [None])[0], topics=tuple(doc.get("topic", ())),
                    people=tuple(doc.get("people", ())), papers=doc.get("papers", [None])[0],
                    field=where, highlight=parts)
 
-    def _highlight(self, doc: dict, query: tantivy.Query) -> tuple[str, tuple]:
+
+class _Snippets:
+    """The matching fragments of a search's hits; a generator per field, made once per search
+    (making one reads the query's terms from the index)."""
+
+    def __init__(self, searcher: tantivy.Searcher, query: tantivy.Query,
+                 schema: tantivy.Schema) -> None:
+        self._searcher, self._query, self._schema = searcher, query, schema
+        self._generators: dict[str, tantivy.SnippetGenerator] = {}
+
+    def highlight(self, doc: dict) -> tuple[str, tuple[tuple[str, bool], ...]]:
         """The first of name, body, people where a word of the query matched, as parts."""
-        document = tantivy.Document(**{k: doc[k] for k in ("name", "body", "people")
-                                       if k in doc})
-        for name in ("name", "body", "people"):
+        document = tantivy.Document(**{k: doc[k] for k in _SHOWN if k in doc})
+        for name in _SHOWN:
             if name not in doc:
                 continue
-            generator = tantivy.SnippetGenerator.create(self._searcher, query, self._schema,
-                                                        name)
-            generator.set_max_num_chars(_SNIPPET_CHARS)
-            snippet = generator.snippet_from_doc(document)
+            if name not in self._generators:
+                self._generators[name] = tantivy.SnippetGenerator.create(
+                    self._searcher, self._query, self._schema, name)
+                self._generators[name].set_max_num_chars(_SNIPPET_CHARS)
+            snippet = self._generators[name].snippet_from_doc(document)
             if snippet.highlighted():
                 return name, _parts(snippet.fragment(), snippet.highlighted())
         return "name", ((doc["name"][0], False),)
