@@ -130,11 +130,14 @@ class SearchIndex:
         filters = {"kind": self._any("kind", kinds), "year": self._any("year", years),
                    "topic": self._any("topic", topics)}
         query = _all([matching, *[_filter(f) for f in filters.values() if f is not None]])
-        found = self._searcher.search(query, limit, offset=offset, weight_by_field="rank")
+        # without a type filter, the type counts add up to the total: no pass to count it
+        found = self._searcher.search(query, limit, offset=offset, weight_by_field="rank",
+                                      count=bool(kinds))
         snippets = _Snippets(self._searcher, query, self._schema)
         hits = [self._hit(score, address, snippets) for score, address in found.hits]
-        facets = {name: self._counts(name, matching, filters) for name in filters}
-        total = found.count or 0  # type: ignore[attr-defined]  # (missing from tantivy's stub)
+        facets = self._facets(matching, filters)
+        total = (found.count or 0  # type: ignore[attr-defined]  # (missing from tantivy's stub)
+                 if kinds else sum(count for _, count in facets["kind"]))
         return SearchResult(text, total, offset, limit, hits, facets)
 
     def scores(self, text: str, limit: int = 10_000) -> dict[str, float]:
@@ -189,17 +192,25 @@ class SearchIndex:
             return None
         return tantivy.Query.term_set_query(self._schema, name, values)
 
-    def _counts(self, name: str, matching: tantivy.Query,
-                filters: dict[str, tantivy.Query | None]) -> list[tuple[str, int]]:
-        others = [f for other, f in filters.items() if other != name and f is not None]
-        spec = {"f": {"terms": {"field": name, "size": _FACET_SIZE[name]}}}
-        buckets = self._searcher.aggregate(_all([matching, *others]), spec)["f"]["buckets"]
-        counts = [(str(b["key"]), int(b["doc_count"])) for b in buckets]
-        if name == "kind":
-            return sorted(counts, key=lambda c: KINDS.index(c[0]))
-        if name == "year":
-            return sorted(counts, reverse=True)
-        return sorted(counts, key=lambda c: (-c[1], c[0]))
+    def _facets(self, matching: tantivy.Query, filters: dict[str, tantivy.Query | None]
+                ) -> dict[str, list[tuple[str, int]]]:
+        """Each facet counted over the hits of the other facets' filters: facets whose other
+        filters are the same (all of them, when no filter is set) share one pass over the
+        hits."""
+        passes: dict[tuple[str, ...], list[str]] = {}
+        for name in filters:
+            others = tuple(o for o, f in filters.items() if o != name and f is not None)
+            passes.setdefault(others, []).append(name)
+        facets = {}
+        for others, names in passes.items():
+            query = _all([matching, *[filters[o] for o in others]])  # type: ignore[list-item]
+            spec = {name: {"terms": {"field": name, "size": _FACET_SIZE[name]}}
+                    for name in names}
+            found = self._searcher.aggregate(query, spec)
+            for name in names:
+                facets[name] = _sorted(name, found[name]["buckets"])
+        return {name: facets[name] for name in filters}
+
 
     def _hit(self, score: float, address: tantivy.DocAddress,
              snippets: _Snippets | None) -> Hit:
@@ -213,6 +224,16 @@ class SearchIndex:
                    year=doc.get("year", [None])[0], topics=tuple(doc.get("topic", ())),
                    people=tuple(doc.get("people", ())), papers=doc.get("papers", [None])[0],
                    field=where, highlight=parts)
+
+
+def _sorted(name: str, buckets: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """Types in their fixed order, years newest first, topics most frequent first."""
+    counts = [(str(b["key"]), int(b["doc_count"])) for b in buckets]
+    if name == "kind":
+        return sorted(counts, key=lambda c: KINDS.index(c[0]))
+    if name == "year":
+        return sorted(counts, reverse=True)
+    return sorted(counts, key=lambda c: (-c[1], c[0]))
 
 
 class _Snippets:
