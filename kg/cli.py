@@ -505,7 +505,7 @@ def serve(store: str, sparql_paths: str, data: Path | None, host: str, port: int
     a request must arrive within --request-timeout.
     """
     from kg.serve.run import Listen, serve_local, serve_remote
-    from kg.serve.source import Source
+    from kg.serve.source import GraphSource
     from kg.store.remote import is_remote
 
     listen = Listen(host, port, timeout, workers, max_queued, dumps, allow_update, update_token,
@@ -518,8 +518,9 @@ def serve(store: str, sparql_paths: str, data: Path | None, host: str, port: int
     else:
         # resolved once: a rebuild swapping the store meanwhile cannot pair one build's base
         # IRI with another's data
-        serve_local(Source("data", data) if data else Source("store", Path(store).resolve()),
-                    listen, say)
+        source = GraphSource("data", data) if data \
+            else GraphSource("store", Path(store).resolve())
+        serve_local(source, listen, say)
 
 
 def _register_link() -> None:

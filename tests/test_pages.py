@@ -287,9 +287,9 @@ def test_escaped_non_ascii_and_dotted_iris_dereference():
 
 def test_a_hub_page_lists_a_bounded_number_of_incoming_links(store, monkeypatch):
     """A topic of a large graph is pointed at by every paper in it: the page must stay small."""
-    import kg.serve.describe as describe
+    import kg.serve.entities as entities
 
-    monkeypatch.setattr(describe, "INCOMING_LIMIT", 10)
+    monkeypatch.setattr(entities, "INCOMING_LIMIT", 10)
     client = create_app(ServeConfig(store=store, base=BASE)).test_client()
     page = client.get("/topic/cs.CV", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "Linked from (the first 10)" in page

@@ -81,7 +81,6 @@ class Release:
     created: str
     modified: str
     license: str = DEFAULT_LICENSE
-    dumps_url: str = ""
     #: the name of the publisher, a `foaf:Agent` (DCAT-AP makes a publisher mandatory)
     publisher: str = "scholarkg"
     #: whether `shacl-report.ttl` was written beside the dumps (declared as quality metadata)
@@ -175,7 +174,7 @@ def void_description(store: Store, release: Release, dumps: Iterable[DumpFile]) 
 
 def _file(release: Release, name: str) -> NamedNode:
     """Where `kg serve` publishes a file of the export folder."""
-    return _n(release.dumps_url + name) if release.dumps_url else Minter(release.base).dump(name)
+    return Minter(release.base).dump(name)
 
 
 def _media_type(media: str) -> NamedNode:

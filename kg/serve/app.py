@@ -8,21 +8,16 @@
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from flask import Flask, Response, request
-from pyoxigraph import Store
 
-from kg.config import DEFAULT_LICENSE
 from kg.errors import StoreError, StoreTimeout
-from kg.search import SearchIndex
 from kg.serve import assets, dumps, pages, queries, reconcile, search, sparql
-from kg.serve.hosts import LOOPBACK_NAMES, host_name
-from kg.serve.pool import QueryPool
-from kg.store.remote import RemoteStore
+from kg.serve.config import ServeConfig, install
+from kg.serve.hosts import host_name
 from kg.text import visible
+
+__all__ = ["ServeConfig", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -34,51 +29,12 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-@dataclass
-class ServeConfig:
-    """What the app serves and how.
-
-    `base` is the graph's base IRI (None for a plain RDF file served with --data); `union`
-    makes the default graph the union of all named graphs (a remote store built before the
-    merged default graph; a built store has its merged graph as its default graph).
-    """
-
-    store: Store
-    base: str | None = None
-    union: bool = False
-    max_body_bytes: int = 1 << 20
-    #: worker processes for /sparql; None runs queries in-process (no timeout: embedding, tests)
-    pool: QueryPool | None = None
-    timeout: float = 30.0
-    allow_update: bool = False
-    update_token: str | None = None
-    update_lock: threading.Lock = field(default_factory=threading.Lock)
-    #: the folder `kg export` wrote, served at /dumps/ (None: no dumps)
-    dumps_dir: Path | None = None
-    #: a remote SPARQL store: /sparql and /update are forwarded to it (then `store` is it too)
-    remote: RemoteStore | None = None
-    #: the figures `kg build` counted, for a built store served without updates: counting
-    #: again takes a minute at 10,000 profiles, and the first visitor of / would wait for it
-    counts: dict[str, int] | None = None
-    #: when the served build was made (build.json's built_at): each entity document's
-    #: dcterms:modified; None for a graph that may change (updates allowed, a --data file)
-    modified: str | None = None
-    #: the licence each entity document states (kg export --license for the dumps)
-    license: str = DEFAULT_LICENSE
-    #: the host names requests may name (`Host`), against DNS rebinding; None accepts any
-    hosts: frozenset[str] | None = LOOPBACK_NAMES
-    #: IRI prefixes a SPARQL `LOAD` may fetch from; empty refuses every LOAD
-    load_from: tuple[str, ...] = ()
-    #: the build's full-text index (/search, /reconcile, `kg:search`); None: no search
-    search: SearchIndex | None = None
-
-
 def create_app(config: ServeConfig) -> Flask:
     app = Flask(__name__, static_folder="static")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     # every value a template prints: a NUL or ESC from the data shows as ␀ or ␛, never raw
     app.jinja_env.finalize = lambda value: visible(value) if type(value) is str else value
-    app.extensions["kg"] = config
+    install(app.extensions, config)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(sparql.update_bp if config.allow_update else sparql.update_off_bp)
     app.register_blueprint(queries.bp)

@@ -20,6 +20,7 @@ from kg.config import VOID_FILE
 from kg.formats import of_file
 from kg.metadata.context import CONTEXT_PATH, context
 from kg.metadata.void import Release, void_description, void_prefixes
+from kg.serve.config import get_config
 from kg.serve.negotiation import GRAPHS, choose
 
 bp = Blueprint("dumps", __name__, template_folder="templates")
@@ -28,7 +29,7 @@ _VOID_CACHE = "kg.void"
 
 
 def _files() -> list[dict[str, object]]:
-    folder = current_app.extensions["kg"].dumps_dir
+    folder = get_config().dumps_dir
     if folder is None or not folder.is_dir():
         return []
     return [{"name": p.name, "bytes": p.stat().st_size}
@@ -46,7 +47,7 @@ def listing() -> Response:
 
 @bp.route("/dumps/<name>")
 def download(name: str) -> Response:
-    folder = current_app.extensions["kg"].dumps_dir
+    folder = get_config().dumps_dir
     if folder is None:
         abort(404)
     known = of_file(name)
@@ -58,7 +59,7 @@ def download(name: str) -> Response:
 
 @bp.route(f"/{CONTEXT_PATH}")
 def jsonld_context() -> Response:
-    base = current_app.extensions["kg"].base or request.url_root
+    base = get_config().base or request.url_root
     body = json.dumps({"@context": context(base)}, indent=2)
     return Response(body, mimetype="application/ld+json",
                     headers={"Access-Control-Allow-Origin": "*"})
@@ -67,7 +68,7 @@ def jsonld_context() -> Response:
 @bp.route("/.well-known/void")
 def void() -> Response:
     """The VoID written with the dumps, or (no export yet) one generated from the graph."""
-    config = current_app.extensions["kg"]
+    config = get_config()
     base = config.base or request.url_root
     written = config.dumps_dir / VOID_FILE if config.dumps_dir is not None else None
     if written is not None and written.is_file():

@@ -6,13 +6,13 @@ format the Accept header asks for: `path.html` for browsers, `path.ttl`, `.nt`, 
 `.rdf` (the documents are served directly, so a link can name a format), with `Link` headers
 naming the document (`describedby`) and its other formats (`alternate`). An RDF document says
 what it is about, its licence, the dataset it belongs to and, for a built store, when it was
-made. Media types come from the endpoint's one negotiation table; reads live in `describe`.
+made. Media types come from the endpoint's one negotiation table; reads live in `entities`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -33,12 +33,10 @@ from kg.mapping.vocab import (
     prefixes,
     schema,
 )
-from kg.serve.describe import Description, Reader, load_ontology, ontology_terms
+from kg.serve.config import ServeConfig, get_config
+from kg.serve.entities import Description, Reader, load_ontology, ontology_terms
 from kg.serve.negotiation import GRAPHS, choose
 from kg.store.stats import graph_stats
-
-if TYPE_CHECKING:  # app.py imports this module while it defines ServeConfig
-    from kg.serve.app import ServeConfig
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -58,8 +56,6 @@ _CACHE = "kg.pages"
 _LINK_ROLES = {RDF + "subject", RDF + "object"}
 
 
-def _config() -> ServeConfig:
-    return current_app.extensions["kg"]
 
 
 def _cached(key: str, compute: Callable[[], Any]) -> Any:
@@ -72,7 +68,7 @@ def _cached(key: str, compute: Callable[[], Any]) -> Any:
 
 def _base() -> str:
     """The served base; a plain RDF file has none, so the server's own root stands in."""
-    return _config().base or request.url_root
+    return get_config().base or request.url_root
 
 
 def _text(status: int, message: str) -> Response:
@@ -108,7 +104,7 @@ def _html(template: str, **context: Any) -> Response:
 @bp.get("/")
 def home() -> str:
     """What the graph holds and where to go next; the figures are computed once per app."""
-    config, base = _config(), _base()
+    config, base = get_config(), _base()
 
     def summary() -> dict[str, Any]:
         reader = Reader(config.store, base, config.union)
@@ -127,7 +123,7 @@ def ontology(suffix: str | None = None) -> Response:
     if suffix is not None and suffix not in SUFFIXES:
         return _not_found()
     base = _base()
-    if _config().base:
+    if get_config().base:
         triples = _cached("ontology", lambda: load_ontology(base))
     else:  # resolved against the Host the client sent: not worth a cache entry per host
         triples = load_ontology(base)
@@ -147,7 +143,7 @@ def ontology(suffix: str | None = None) -> Response:
 @bp.get("/<path:path>")
 def entity(path: str) -> Response:
     """The page or the RDF description of the IRI `base + path`; 404 when the graph lacks it."""
-    config = _config()
+    config = get_config()
     if config.base is None:  # a plain RDF file: its IRIs are not ours to dereference
         return _not_found()
     reader = Reader(config.store, config.base, config.union)

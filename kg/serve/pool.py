@@ -40,7 +40,7 @@ from pyoxigraph import NamedNode, QueryTriples, RdfFormat
 from kg.mapping.vocab import prefixes
 from kg.search.sparql import functions_in
 from kg.serve.negotiation import GRAPHS, RESULTS
-from kg.serve.source import Source
+from kg.serve.source import GraphSource
 from kg.store.files import load_snapshot
 from kg.store.scratch import make_scratch
 
@@ -61,7 +61,7 @@ class WorkerDied(Exception):
     survive); it is being replaced."""
 
 
-class BadRequest(Exception):
+class EngineRefused(Exception):
     """The engine refused the request (syntax error, bad IRI): the client's fault."""
 
 
@@ -114,14 +114,14 @@ PIECE = 1 << 20
 def execute_query(store: Any, job: QueryJob) -> tuple[str, bytes]:
     """Run `job` on `store`; returns (media type, body). Also used in-process by tests.
 
-    Raises BadRequest for a query the engine refuses, NotAcceptable when the chosen media
+    Raises EngineRefused for a query the engine refuses, NotAcceptable when the chosen media
     types cannot carry the result.
     """
     media, result, fmt = _evaluate(store, job)
     try:
         return media, result.serialize(format=fmt)
     except (SyntaxError, ValueError) as e:
-        raise BadRequest(str(e)) from None
+        raise EngineRefused(str(e)) from None
 
 
 def _evaluate(store: Any, job: QueryJob) -> tuple[str, Any, Any]:
@@ -145,7 +145,7 @@ def _evaluate(store: Any, job: QueryJob) -> tuple[str, Any, Any]:
         table = GRAPHS if is_graph else RESULTS
         return media, result, table[media]
     except (SyntaxError, ValueError) as e:
-        raise BadRequest(str(e)) from None
+        raise EngineRefused(str(e)) from None
 
 
 class _Pieces:
@@ -179,7 +179,7 @@ class _Pieces:
 
 
 def _answer_query(conn: Connection, store: Any, job: QueryJob) -> None:
-    """Evaluate `job` and send its answer, whole or in pieces. Raises BadRequest or
+    """Evaluate `job` and send its answer, whole or in pieces. Raises EngineRefused or
     NotAcceptable (and anything else) only while nothing has been sent yet."""
     media, result, fmt = _evaluate(store, job)
     pieces = _Pieces(conn, media)
@@ -190,23 +190,23 @@ def _answer_query(conn: Connection, store: Any, job: QueryJob) -> None:
             conn.send(("failed", f"{type(e).__name__}: {e}", b""))
             return
         if isinstance(e, SyntaxError | ValueError):
-            raise BadRequest(str(e)) from None
+            raise EngineRefused(str(e)) from None
         raise
     pieces.finish()
 
 
 def execute_update(store: Any, job: UpdateJob) -> None:
-    """Raises BadRequest for an update the engine refuses."""
+    """Raises EngineRefused for an update the engine refuses."""
     options: dict[str, Any] = {"base_iri": job.base}
     if job.graph_prefixes:
         options["prefixes"] = prefixes(job.base)
     try:
         store.update(job.text, **options)
     except (SyntaxError, ValueError) as e:
-        raise BadRequest(str(e)) from None
+        raise EngineRefused(str(e)) from None
 
 
-def _serve(conn: Connection, source: Source) -> None:
+def _serve(conn: Connection, source: GraphSource) -> None:
     """A worker's life: load the graph, then answer jobs until the pipe closes."""
     store = source.load()
     conn.send(("ready",))
@@ -225,7 +225,7 @@ def _serve(conn: Connection, source: Source) -> None:
                 conn.send(("ok", None, b""))
             else:
                 _answer_query(conn, store, job)
-        except BadRequest as e:
+        except EngineRefused as e:
             conn.send(("bad", str(e), b""))
         except NotAcceptable as e:
             conn.send(("unacceptable", e.graph, b""))
@@ -243,7 +243,7 @@ class _Worker:
 class QueryPool:
     """`size` workers over `source`, each query bounded by `timeout` seconds."""
 
-    source: Source
+    source: GraphSource
     size: int = 2
     timeout: float = 30.0
     max_queued: int = 8
@@ -328,7 +328,7 @@ class QueryPool:
         """(media type, body) of `job`: the body whole, or, for a large answer, an iterator of
         its pieces that holds the worker until it is exhausted or closed.
 
-        Raises Busy, Timeout, WorkerDied, BadRequest or NotAcceptable.
+        Raises Busy, Timeout, WorkerDied, EngineRefused or NotAcceptable.
         """
         worker = self._hand_over(job)
         deadline = time.monotonic() + self.timeout
@@ -399,7 +399,7 @@ class QueryPool:
         """Evaluate `job` in one worker and bring every worker to its result.
 
         Returns the snapshot (N-Quads) of the updated graph, for the caller's own copy. Raises
-        BadRequest, Timeout or WorkerDied (nothing changed anywhere), or Busy.
+        EngineRefused, Timeout or WorkerDied (nothing changed anywhere), or Busy.
         """
         with self._update_lock:
             held = []
@@ -438,7 +438,7 @@ class QueryPool:
                         log.error("a query worker could not load the snapshot: %s", detail)
                         held.remove(worker)
                         self._replace(worker)
-                previous, self.source = self.source, Source("snapshot", snapshot)
+                previous, self.source = self.source, GraphSource("snapshot", snapshot)
                 if previous.path.parent == self._scratch:
                     previous.path.unlink(missing_ok=True)
                 return snapshot
@@ -468,7 +468,7 @@ def _answer(status: str, detail: Any, body: bytes) -> tuple[str, bytes]:
     if status == "ok":
         return detail, body
     if status == "bad":
-        raise BadRequest(detail)
+        raise EngineRefused(detail)
     if status == "unacceptable":
         raise NotAcceptable(detail)
     raise RuntimeError(detail)

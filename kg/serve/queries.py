@@ -24,6 +24,7 @@ from flask import (
 
 from kg.config import QUERIES_DIR
 from kg.serve.catalog import SavedQuery, load_catalog, portable_text
+from kg.serve.config import get_config
 
 bp = Blueprint("queries", __name__, template_folder="templates")
 
@@ -48,7 +49,7 @@ def saved_queries() -> dict[str, SavedQuery]:
 
 
 def _text(query: SavedQuery) -> str:
-    return portable_text(query.text, current_app.extensions["kg"].base)
+    return portable_text(query.text, get_config().base)
 
 
 def _entry(query: SavedQuery) -> dict[str, Any]:

@@ -19,18 +19,16 @@ candidate is as good: OpenRefine then accepts it without asking.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from rapidfuzz import fuzz
 from unidecode import unidecode
 
 from kg.errors import SearchError
 from kg.mapping.vocab import SCHEMA
 from kg.search import Hit, SearchIndex
-
-if TYPE_CHECKING:
-    from kg.serve.app import ServeConfig
+from kg.serve.config import ServeConfig, get_config
 
 bp = Blueprint("reconcile", __name__, template_folder="templates")
 
@@ -56,12 +54,12 @@ class _BadQuery(Exception):
 
 
 def _index() -> SearchIndex | None:
-    config: ServeConfig = current_app.extensions["kg"]
+    config: ServeConfig = get_config()
     return config.search
 
 
 def _base() -> str:
-    return current_app.extensions["kg"].base or request.url_root
+    return get_config().base or request.url_root
 
 
 def _json(value: object, status: int = 200) -> Response:

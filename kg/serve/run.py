@@ -22,7 +22,7 @@ from kg.serve import http
 from kg.serve.app import ServeConfig, create_app
 from kg.serve.hosts import is_loopback, trusted_hosts
 from kg.serve.pool import QueryPool
-from kg.serve.source import Source
+from kg.serve.source import GraphSource
 from kg.store.local import read_info
 from kg.store.remote import RemoteStore
 from kg.store.scratch import scratch_folder
@@ -75,7 +75,7 @@ def check(listen: Listen) -> None:
         raise KgError(f"cannot listen on {listen.host}:{listen.port}: {reason}") from None
 
 
-def serve_local(source: Source, listen: Listen, say: Say) -> None:
+def serve_local(source: GraphSource, listen: Listen, say: Say) -> None:
     """Serve a built store or an RDF file, queries in worker processes.
 
     The graph is held in memory, a copy per worker, unless `listen.mode` (or, on "auto", its
@@ -90,7 +90,7 @@ def serve_local(source: Source, listen: Listen, say: Say) -> None:
                 say(f"cannot copy the store beside it ({e.strerror or e}): serving it in "
                     "place, so a rebuild meanwhile may fail queries until the server restarts")
                 path = source.path
-            _serve_from_disk(Source("disk", path), listen, say)
+            _serve_from_disk(GraphSource("disk", path), listen, say)
         return
     base = source.base()
     graph = source.load()
@@ -100,7 +100,7 @@ def serve_local(source: Source, listen: Listen, say: Say) -> None:
         snapshot = Path(scratch) / "snapshot.nq"
         graph.dump(str(snapshot), RdfFormat.N_QUADS)
         say(f"loading {len(graph):,} quads into {listen.workers} query worker(s)…")
-        pool = QueryPool(Source("snapshot", snapshot), size=listen.workers,
+        pool = QueryPool(GraphSource("snapshot", snapshot), size=listen.workers,
                          timeout=listen.timeout, max_queued=listen.max_queued).start()
         config = _config(listen, store=graph, base=base, union=False,
                          pool=pool, counts=_counts(source, listen),
@@ -132,7 +132,7 @@ def _on_disk(build: Path, listen: Listen, say: Say) -> bool:
     return on_disk
 
 
-def _serve_from_disk(source: Source, listen: Listen, say: Say) -> None:
+def _serve_from_disk(source: GraphSource, listen: Listen, say: Say) -> None:
     say(f"opening the store read-only in {listen.workers} query worker(s)…")
     pool = QueryPool(source, size=listen.workers, timeout=listen.timeout,
                      max_queued=listen.max_queued).start()
@@ -145,7 +145,7 @@ def _serve_from_disk(source: Source, listen: Listen, say: Say) -> None:
         pool.close()
 
 
-def _search_index(source: Source, say: Say, scratch: Path | None = None) -> SearchIndex | None:
+def _search_index(source: GraphSource, say: Say, scratch: Path | None = None) -> SearchIndex | None:
     """The store's search index, read from `scratch` when given (a copy there, as hard links:
     a rebuild removes the build it replaces, index included, while this server lives)."""
     if source.kind not in ("store", "disk"):
@@ -161,14 +161,14 @@ def _search_index(source: Source, say: Say, scratch: Path | None = None) -> Sear
     return index
 
 
-def _counts(source: Source, listen: Listen) -> dict[str, int] | None:
+def _counts(source: GraphSource, listen: Listen) -> dict[str, int] | None:
     """The build's own figures, while nothing can change the graph they describe."""
     if source.kind in ("store", "disk") and not listen.allow_update:
         return read_info(source.path).counts or None
     return None
 
 
-def _modified(source: Source, listen: Listen) -> str | None:
+def _modified(source: GraphSource, listen: Listen) -> str | None:
     """When the served build was made, while nothing can change it."""
     if source.kind in ("store", "disk") and not listen.allow_update:
         return read_info(source.path).built_at

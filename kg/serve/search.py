@@ -9,17 +9,15 @@ long, an unknown type) is the client's: 400, with the reason.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 
 from kg.errors import SearchError
 from kg.search import SearchIndex, SearchResult
 from kg.search.index import KINDS
-
-if TYPE_CHECKING:
-    from kg.serve.app import ServeConfig
+from kg.serve.config import get_config
 
 bp = Blueprint("search", __name__, template_folder="templates")
 
@@ -32,13 +30,11 @@ _NO_INDEX = ("this graph has no search index: search needs a store built by kg b
              "(not --store URL or --data FILE); rebuild an older store with kg build --full")
 
 
-def _config() -> ServeConfig:
-    return current_app.extensions["kg"]
 
 
 def search_index() -> SearchIndex | None:
     """The served graph's index, or None."""
-    return _config().search
+    return get_config().search
 
 
 def _wants_json() -> bool:
@@ -100,7 +96,7 @@ def opensearch() -> Response:
 
 def _path(iri: str) -> str:
     """The local page of an IRI of the graph (every hit is one)."""
-    base = _config().base or ""
+    base = get_config().base or ""
     return "/" + iri[len(base):] if base and iri.startswith(base) else iri
 
 

@@ -1,7 +1,7 @@
 """Where a served graph comes from, in a form a worker process can load on its own.
 
 pyoxigraph cannot cancel a running query, so queries run in worker processes that are killed
-on timeout; each worker loads its own in-memory copy from a `Source`, or, for a graph too big
+on timeout; each worker loads its own in-memory copy from a `GraphSource`, or, for a graph too big
 for a copy per worker, opens a frozen copy of the store on disk read-only (`kind="disk"`):
 then the workers share the operating system's cache instead of holding the graph each.
 """
@@ -18,7 +18,7 @@ from kg.store.local import load_in_memory, open_read_only, read_info
 
 
 @dataclass(frozen=True)
-class Source:
+class GraphSource:
     """A built store (`kind="store"`, loaded into memory, or `kind="disk"`, read where it
     lies), a plain RDF file (`kind="data"`) or a snapshot of the served graph that the server
     wrote itself (`kind="snapshot"`)."""

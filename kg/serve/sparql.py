@@ -16,12 +16,12 @@ from werkzeug.datastructures import MultiDict
 
 from kg.errors import StoreError, StoreRefused, StoreTimeout
 from kg.mapping.vocab import prefixes
-from kg.serve.description import SD_PREFIXES, graph_sizes, service_description
+from kg.serve.config import get_config
 from kg.serve.fetches import Refused, check_query, check_update
 from kg.serve.negotiation import GRAPHS, RESULTS, choose
 from kg.serve.pool import (
-    BadRequest,
     Busy,
+    EngineRefused,
     NotAcceptable,
     QueryJob,
     Timeout,
@@ -31,6 +31,7 @@ from kg.serve.pool import (
     execute_update,
 )
 from kg.serve.scanner import UsingConflict, add_using
+from kg.serve.service_description import SD_PREFIXES, graph_sizes, service_description
 from kg.store.files import load_snapshot
 from kg.store.nesting import TooDeep, check_nesting
 from kg.store.query import header
@@ -117,7 +118,7 @@ def _params(kind: str) -> tuple[str | None, MultiDict]:
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
-    config = current_app.extensions["kg"]
+    config = get_config()
     try:
         query, params = _params("query")
     except ProtocolError as e:
@@ -163,12 +164,12 @@ def endpoint() -> Response:
 
 
 #: what running a query or an update in the pool can end in, besides an answer
-_FAILURES = (BadRequest, NotAcceptable, Timeout, Busy, WorkerDied)
+_FAILURES = (EngineRefused, NotAcceptable, Timeout, Busy, WorkerDied)
 
 
 def _failed(error: Exception, kind: str, timeout: float) -> Response:
     """The answer for a query or update that failed in one of the `_FAILURES` ways."""
-    if isinstance(error, BadRequest):
+    if isinstance(error, EngineRefused):
         return _text(400, f"invalid {kind}: {error}")
     if isinstance(error, NotAcceptable):
         table = GRAPHS if error.graph else RESULTS
@@ -229,7 +230,7 @@ def _forward(remote: RemoteStore, job: QueryJob) -> Response:
 def _description() -> Response:
     from kg.serve.queries import saved_queries
 
-    config = current_app.extensions["kg"]
+    config = get_config()
     # the IRIs VoID names (void:sparqlEndpoint) when the graph has a base; else as reached
     root = (config.base or request.host_url).rstrip("/")
     graphs = current_app.extensions.get(_GRAPHS_CACHE)
@@ -281,7 +282,7 @@ def _cross_site() -> bool:
 
 @update_bp.route("/update", methods=["GET", "POST"])
 def update() -> Response:
-    config = current_app.extensions["kg"]
+    config = get_config()
     if request.method == "GET":
         return _text(405, "updates must be POSTed", Allow="POST")
     if _cross_site():
