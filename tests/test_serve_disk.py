@@ -12,7 +12,7 @@ import requests
 
 from conftest import AS_OF, SEED
 from kg.cli import main
-from kg.serve.run import Listen, _on_disk
+from kg.serve.run import Listen, reads_from_disk
 from kg.store.local import read_info
 from servers import Server
 
@@ -99,7 +99,7 @@ def test_auto_mode_reads_from_disk_when_the_copies_would_not_fit(
     quads = read_info(seed_store_dir).counts["quads"]
     said: list[str] = []
     listen = Listen("127.0.0.1", 0, 30.0, 2, 8, Path("dumps"), False, None, "auto")
-    assert _on_disk(seed_store_dir, listen, said.append) is expected
+    assert reads_from_disk(seed_store_dir, listen, said.append) is expected
     needed = quads * 350 * 3 / 2**20
     assert said == ([f"serving from disk: 3 in-memory copies of {quads:,} quads would take "
                      f"~{needed:.1f} MB of the 1.0 MB available (--mode memory to insist)"]

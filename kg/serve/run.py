@@ -82,7 +82,7 @@ def serve_local(source: GraphSource, listen: Listen, say: Say) -> None:
     size) says to read it from disk.
     """
     check(listen)
-    if source.kind == "store" and _on_disk(source.path, listen, say):
+    if source.kind == "store" and reads_from_disk(source.path, listen, say):
         with ExitStack() as stack:
             try:
                 path = stack.enter_context(frozen_copy(source.path))
@@ -112,7 +112,7 @@ def serve_local(source: GraphSource, listen: Listen, say: Say) -> None:
             pool.close()
 
 
-def _on_disk(build: Path, listen: Listen, say: Say) -> bool:
+def reads_from_disk(build: Path, listen: Listen, say: Say) -> bool:
     """Whether to serve `build` from disk: asked for, or on "auto" when a copy per worker and
     one for the pages would take more than half the memory available now."""
     quads = read_info(build).counts.get("quads", 0)  # also: "no store here" comes first
