@@ -11,28 +11,17 @@ here first.
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
-from types import ModuleType
 
 import pytest
 
-from conftest import DATA, ROOT
-
-
-def _benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("link_quality",
-                                                  ROOT / "benchmarks" / "link_quality.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+from conftest import AS_OF, DATA, SEED
+from kg.link.quality import evaluate, gold_sets
 
 
 @pytest.fixture(scope="module")
 def results() -> dict:
-    return _benchmark().run_all()
+    return {name: evaluate([SEED], fixtures, AS_OF)
+            for name, fixtures in gold_sets(DATA / "link").items()}
 
 
 @pytest.mark.parametrize("source", ["dblp", "wikidata", "openalex"])
