@@ -10,7 +10,6 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from pathlib import Path
@@ -158,8 +157,7 @@ def build(paths: tuple[Path, ...], store: str, sparql_paths: str, base: str, as_
     The new store is built aside and swapped in only when complete: a failed build leaves the
     previous store untouched.
     """
-    from kg.build import BuildReport, build_remote
-    from kg.build import build as run_build_local
+    from kg.build import build as run_build
     from kg.store.remote import is_remote
 
     sources = find_sources(paths)
@@ -168,18 +166,10 @@ def build(paths: tuple[Path, ...], store: str, sparql_paths: str, base: str, as_
     quiet = len(sources) < 2 or not err.is_terminal
     with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
         task = bar.add_task("", total=len(sources))
-        options: dict[str, object] = {}
-        run_build: Callable[..., BuildReport] = run_build_local
-        if is_remote(store):
-            if full:
-                raise KgError("--full is for a local store: a build into a SPARQL server "
-                              "always replaces every profile graph")
-            run_build, options["remote"] = build_remote, _remote(store, sparql_paths)
-        else:
-            options["store_dir"], options["full"] = Path(store), full
         report = run_build(
-            sources, **options, base=base, as_of=as_of, skip_invalid=skip_invalid,
-            keyphrases=not no_keyphrases, validate=not no_validate,
+            sources, _remote(store, sparql_paths) if is_remote(store) else Path(store),
+            base=base, as_of=as_of, skip_invalid=skip_invalid, keyphrases=not no_keyphrases,
+            validate=not no_validate, full=full,
             progress=lambda name: bar.update(task, advance=1, description=Path(name).name),
         )
     for problem in report.warnings:

@@ -21,7 +21,7 @@ import requests
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from conftest import AS_OF, BASE, ROOT, SEED
-from kg.build import build_remote
+from kg.build import build as build_remote
 from kg.cli import main
 from kg.errors import Problem
 from kg.mapping.keyphrases import _NOISE, strip_noise

@@ -12,7 +12,7 @@ import requests
 import test_seed_facts as facts
 
 from conftest import AS_OF, BASE, DATA, ROOT, SEED, value
-from kg.build import build_remote
+from kg.build import build as build_remote
 from kg.cli import main
 from kg.errors import StoreError
 from kg.store.remote import RemoteStore

@@ -15,6 +15,7 @@ from pyoxigraph import Store
 
 from kg.build.finish import finish
 from kg.build.loader import Loader, can_pipe
+from kg.build.options import Options
 from kg.build.plan import Plan, plan, settings
 from kg.build.profiles import (
     Outcome,
@@ -37,19 +38,8 @@ from kg.store.swap import build_aside, current_build, writer_lock
 LOAD_BATCH_BYTES = 128 << 20
 
 
-def build(
-    sources: list[Path],
-    store_dir: Path,
-    *,
-    base: str,
-    as_of: date,
-    skip_invalid: bool = False,
-    keyphrases: bool = True,
-    validate: bool = True,
-    full: bool = False,
-    progress: Progress | None = None,
-    workers: int | None = None,
-) -> BuildReport:
+def build_local(sources: list[Path], store_dir: Path, options: Options, *, full: bool = False,
+                workers: int | None = None) -> BuildReport:
     """Parse, map and load `sources` into a new store at `store_dir`.
 
     When the current store was built with the same settings, only the profiles whose content
@@ -63,6 +53,7 @@ def build(
     not ours to replace.
     """
     started = time.perf_counter()
+    base, as_of, keyphrases = options.base, options.as_of, options.keyphrases
     mapper = Mapper(base, keyphrases=keyphrases)
     names = list(dict.fromkeys(str(p) for p in sources))
     hashes = source_hashes(names)
@@ -77,8 +68,8 @@ def build(
             with build_aside(store_dir) as aside:
                 try:
                     counts = _write(aside, previous, steps, parse, outcome, as_of, mapper,
-                                    pool, progress, validate=validate,
-                                    skip_invalid=skip_invalid, all_names=names)
+                                    pool, options.progress, validate=options.validate,
+                                    skip_invalid=options.skip_invalid, all_names=names)
                     built = {n: hashes[n] for n in names if n in steps.keep or n in outcome.valid}
                     write_manifest(aside, manifest_of(wanted, built, counts))
                 except OSError as e:  # a full disk, a file size limit, a device gone

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, RdfFormat, Store
 
 from kg.build.finish import finish
+from kg.build.options import Options
 from kg.build.plan import settings
 from kg.build.profiles import Outcome, distinct_graphs, quads_of, source_hashes
-from kg.build.report import BuildReport, Progress
+from kg.build.report import BuildReport
 from kg.errors import KgError, ProfileError, StoreError
 from kg.mapping import Mapper
 from kg.mapping.iris import GRAPHS, LINK_GRAPHS, STAGING_GRAPHS
@@ -42,24 +43,16 @@ def _stale(graph: str, base: str, now: datetime, after: timedelta) -> bool:
         return True
 
 
-def build_remote(
-    sources: list[Path],
-    remote: RemoteStore,
-    *,
-    base: str,
-    as_of: date,
-    skip_invalid: bool = False,
-    keyphrases: bool = True,
-    validate: bool = True,
-    progress: Progress | None = None,
-    stale_after: timedelta = STALE_AFTER,
-) -> BuildReport:
+def build_remote(sources: list[Path], remote: RemoteStore, options: Options,
+                 stale_after: timedelta = STALE_AFTER) -> BuildReport:
     """Raises ProfileError, KgError (validation) or StoreError (the server failed or left).
 
     Staged graphs older than `stale_after` are a dead build's and are dropped first; younger
     ones may belong to a build running now and are left alone.
     """
     started = time.perf_counter()
+    base, as_of, keyphrases, progress = (options.base, options.as_of, options.keyphrases,
+                                         options.progress)
     mapper = Mapper(base, keyphrases=keyphrases)
     names = list(dict.fromkeys(str(p) for p in sources))
     hashes = source_hashes(names)
@@ -68,11 +61,11 @@ def build_remote(
     local = Store()
     local.bulk_extend(quads_of(parse, as_of, mapper, outcome))
     outcome.warnings.extend(mapper.warnings)
-    if outcome.problems and not skip_invalid:
+    if outcome.problems and not options.skip_invalid:
         raise ProfileError(outcome.problems)
     if not outcome.valid:
         raise KgError("no valid profile to build")
-    finish(local, mapper, validate=validate, paths=names)
+    finish(local, mapper, validate=options.validate, paths=names)
 
     started_at = datetime.now(UTC)
     stamp = started_at.strftime(STAMP)
