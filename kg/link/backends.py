@@ -34,7 +34,7 @@ from kg import __version__
 from kg.errors import KgError, Problem
 
 #: progress(task, done, total): called as work advances (total None when unknown)
-Progress = Callable[[str, int, int | None], None]
+TaskProgress = Callable[[str, int, int | None], None]
 Row = dict[str, object]
 USER_AGENT = f"scholarkg/{__version__} (kg link; https://pypi.org/project/scholarkg/)"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -52,7 +52,7 @@ class Sparql(Protocol):
 
 
 @contextmanager
-def open_dump(path: Path, progress: Progress = no_progress) -> Iterator[IO[bytes]]:
+def open_dump(path: Path, progress: TaskProgress = no_progress) -> Iterator[IO[bytes]]:
     """The bytes of `path`, gunzipped when it starts like a gzip file, reporting how much of
     the file has been read as `reading <name>`; raises KgError when it cannot be read."""
     try:
@@ -110,7 +110,7 @@ class _Counted(io.RawIOBase):
         return len(data)
 
 
-def read_rdf_dump(path: Path, keep: frozenset[NamedNode], progress: Progress,
+def read_rdf_dump(path: Path, keep: frozenset[NamedNode], progress: TaskProgress,
                   keep_quad: Callable[[Quad], bool] | None = None) -> Iterator[Quad]:
     """The quads of an RDF dump whose predicate is in `keep` (and pass `keep_quad`).
 
@@ -140,7 +140,7 @@ class StoreSparql:
 
 
 @contextmanager
-def loaded_dumps(paths: Iterable[Path], keep: frozenset[NamedNode], progress: Progress,
+def loaded_dumps(paths: Iterable[Path], keep: frozenset[NamedNode], progress: TaskProgress,
                  keep_quad: Callable[[Quad], bool] | None = None) -> Iterator[StoreSparql]:
     """The kept quads of every dump in a temporary on-disk store, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="kg-link-") as scratch:

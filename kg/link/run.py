@@ -17,7 +17,7 @@ from pyoxigraph import NamedNode, Quad
 
 from kg.errors import KgError
 from kg.link import fixed
-from kg.link.backends import EndpointSparql, Progress, loaded_dumps, no_progress
+from kg.link.backends import EndpointSparql, TaskProgress, loaded_dumps, no_progress
 from kg.link.identifiers import DOI, ORCID, scheme
 from kg.link.links import CLOSE_MATCH, SAME_AS, Link, Run, Target, link_node, link_quads
 from kg.link.local import read_local
@@ -105,7 +105,7 @@ class Report:
 
 
 def fetch(source: Source, local: LocalGraph, dumps: Sequence[Path], endpoint: str | None,
-          progress: Progress, timeout: float = 60.0) -> Reference:
+          progress: TaskProgress, timeout: float = 60.0) -> Reference:
     """The candidates `source` holds for `local`, from its endpoint or its dump files.
 
     Raises KgError when a dump cannot be read or parsed, or the endpoint fails.
@@ -155,7 +155,7 @@ def decide_links(source: Source, local: LocalGraph, reference: Reference, limits
 
 def link_source(store_dir: Path, name: str, *, dumps: Sequence[Path] = (),
                 endpoint: str | None = None, limits: Thresholds = DEFAULT_LIMITS,
-                dry_run: bool = False, progress: Progress = no_progress,
+                dry_run: bool = False, progress: TaskProgress = no_progress,
                 timeout: float = 60.0, now: Callable[[], datetime] | None = None) -> Report:
     """Link the store at `store_dir` to source `name` and replace its link graph.
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import KgError, Problem
-from kg.link.backends import Progress, open_dump
+from kg.link.backends import TaskProgress, open_dump
 from kg.link.identifiers import (
     doi_iri,
     is_publisher_doi,
@@ -36,7 +36,7 @@ TITLE = "OpenAlex"
 DATASET = "https://openalex.org/"
 
 
-def _records(path: Path, progress: Progress) -> Iterator[tuple[int, dict[str, Any]]]:
+def _records(path: Path, progress: TaskProgress) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, record) of every non-blank line; raises KgError `file:line: reason`."""
     with open_dump(path, progress) as stream:
         for number, raw in enumerate(stream, start=1):
@@ -105,7 +105,7 @@ def _abstract(index: object) -> str | None:
     return " ".join(word for _, word in placed) or None
 
 
-def read_snapshot(paths: Iterable[Path], local: LocalGraph, progress: Progress) -> Reference:
+def read_snapshot(paths: Iterable[Path], local: LocalGraph, progress: TaskProgress) -> Reference:
     """The works and authors of the snapshot files that could match something of `local`.
 
     Raises KgError `file:line: reason` for a line that is not an OpenAlex record.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.link.backends import Progress, Row, Sparql
+from kg.link.backends import Row, Sparql, TaskProgress
 from kg.link.identifiers import ARXIV_DOI, arxiv_id
 from kg.link.model import LocalGraph, RefAuthor, Reference, RefPerson, RefWork
 
@@ -55,7 +55,7 @@ def _batches(items: Sequence[object], size: int) -> Iterable[Sequence[object]]:
 
 
 def _run(sparql: Sparql, template: str, variable: str, terms: Sequence[object], size: int,
-         progress: Progress, task: str) -> list[Row]:
+         progress: TaskProgress, task: str) -> list[Row]:
     rows: list[Row] = []
     done = 0
     progress(task, 0, len(terms))
@@ -71,7 +71,7 @@ def _value(row: Row, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def retrieve(sparql: Sparql, q: Queries, local: LocalGraph, progress: Progress) -> Reference:
+def retrieve(sparql: Sparql, q: Queries, local: LocalGraph, progress: TaskProgress) -> Reference:
     """The works and persons of the source that could match something of `local`.
 
     Raises KgError (from `sparql`) when the endpoint cannot be reached or answers badly.
@@ -95,7 +95,7 @@ def retrieve(sparql: Sparql, q: Queries, local: LocalGraph, progress: Progress) 
     return reference
 
 
-def _works(sparql: Sparql, q: Queries, persons: list[str], progress: Progress
+def _works(sparql: Sparql, q: Queries, persons: list[str], progress: TaskProgress
            ) -> dict[str, tuple[str, int | None, frozenset[str]]]:
     """work → (title, year, identifiers) for the works of `persons`."""
     titles: dict[str, set[str]] = defaultdict(set)
@@ -115,7 +115,7 @@ def _works(sparql: Sparql, q: Queries, persons: list[str], progress: Progress
             for iri in titles}
 
 
-def _authors(sparql: Sparql, q: Queries, works: list[str], progress: Progress
+def _authors(sparql: Sparql, q: Queries, works: list[str], progress: TaskProgress
              ) -> dict[str, dict[tuple[int, str, str], None]]:
     """work → its authors as (ordinal or a large number, name, person IRI or "")."""
     authors: dict[str, dict[tuple[int, str, str], None]] = defaultdict(dict)
@@ -130,7 +130,7 @@ def _authors(sparql: Sparql, q: Queries, works: list[str], progress: Progress
     return authors
 
 
-def _people(sparql: Sparql, q: Queries, people: list[str], progress: Progress
+def _people(sparql: Sparql, q: Queries, people: list[str], progress: TaskProgress
             ) -> dict[str, tuple[set[str], frozenset[str]]]:
     """person → (names, identifiers) from the source's person records."""
     names: dict[str, set[str]] = {p: set() for p in people}
