@@ -106,15 +106,20 @@ class Minter:
         return NamedNode(f"{self.profile(source_name).value}#paper-{position}")
 
     def person(self, name: str) -> NamedNode:
+        """`person/<name>`: one node per name as printed (case and spacing aside); the linking
+        stage, not the IRI, decides whether two names are one person."""
         return self._iri(f"person/{_reversible_slug(name_key(name))}")
 
     def topic(self, arxiv_id: str) -> NamedNode:
+        """`topic/<arXiv code>`: the category's own code keeps the IRI readable and stable."""
         return self._iri(f"topic/{quote(arxiv_id, safe='.-')}")
 
     def keyphrase(self, phrase: str) -> NamedNode:
+        """`keyphrase/<phrase>`: the same phrase from any paper is one term."""
         return self._iri(f"keyphrase/{_reversible_slug(name_key(phrase))}")
 
     def term_set(self, name: str) -> NamedNode:
+        """`termset/<name>`: the arXiv taxonomy, our key phrases."""
         return self._iri(f"termset/{name}")
 
     def term_graph(self, name: str) -> NamedNode:
@@ -132,14 +137,17 @@ class Minter:
         return self._iri(f"repository/{parts.netloc}/{path}".rstrip("/"))
 
     def profile(self, source_name: str) -> NamedNode:
+        """`profile/<file name>`: a profile page is named by the file it was read from."""
         return self._iri(f"profile/{_source_slug(source_name)}")
 
     def graph(self, source_name: str) -> NamedNode:
-        """The named graph holding everything one profile file says."""
+        """`graph/<file name>`: the named graph of everything one profile file says; it describes
+        itself (`kg:ProfileGraph`), so it dereferences like any entity."""
         return self._iri(f"graph/{_source_slug(source_name)}")
 
     def link_graph(self, source: str) -> NamedNode:
-        """The named graph of the links to one reference source (dblp, wikidata, …)."""
+        """`graph/links/<source>`: the named graph of the links to one reference source (dblp,
+        wikidata, …), which `kg link` replaces whole and every build keeps."""
         return self._iri(f"{LINK_GRAPHS}{quote(source, safe='-._~')}")
 
     def link_part(self, source: str, part: str) -> NamedNode:

@@ -137,6 +137,7 @@ def ontology(suffix: str | None = None) -> Response:
     head = {t.predicate.value: t.object for t in triples if t.subject.value == iri}
     terms = ontology_terms(triples, KG)
     return _html("pages/ontology.html", iri=iri, head=head, terms=terms, formats=FORMATS,
+                 alternates=FORMATS, document="/ontology",
                  curie=curie, href=lambda i: _href(i, base))
 
 
@@ -328,6 +329,8 @@ def _entity_view(reader: Reader, d: Description) -> dict[str, Any]:
         "incoming_cut": d.incoming_cut,
         "links": _links(reader, d.iri),
         "formats": FORMATS,
+        "alternates": FORMATS,
+        "document": _local(iri, base),
         "papers": [], "coauthors": [],
     }
     if any(t.predicate == RDF_TYPE and t.object == schema.Person for t in d.outgoing):
