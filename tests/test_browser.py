@@ -26,6 +26,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
+from test_charts import expected_bars, papers_per_year
 from werkzeug.serving import make_server
 
 from conftest import AS_OF, BASE, select
@@ -290,4 +291,61 @@ def test_the_search_box_finds_papers_by_a_word_of_their_abstract(page, live_serv
     paper = "/paper/is-micro-expression-ethnic-leaning-c2bc88b0"
     wait(page, ec.url_to_be(f"{live_server}{paper}.html"))  # the IRI, then 303 to its page
     assert "Guoying Zhao" in page.find_element(By.TAG_NAME, "main").text
+    assert console_errors(page) == []
+
+
+def _screenshot(page: WebDriver, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """Save what Chromium shows, whole page, under the session's pytest temp folder."""
+    folder = tmp_path_factory.getbasetemp() / "screenshots"
+    folder.mkdir(exist_ok=True)
+    height = page.execute_script("return document.documentElement.scrollHeight")
+    page.set_window_size(1280, max(1000, min(int(height), 8000)))
+    path = folder / f"{name}.png"
+    assert page.get_screenshot_as_file(str(path))
+    page.set_window_size(1280, 1000)
+    return path
+
+
+def _drawn_bars(page: WebDriver, chart: str) -> dict[str, list[int]]:
+    """{year: [value of each mark]} of the bars Chromium laid out with a visible height."""
+    return page.execute_script("""
+        const found = {};
+        for (const bar of document.querySelectorAll(`#chart-${arguments[0]} g.bar`)) {
+          found[bar.dataset.label] = [...bar.querySelectorAll('rect.mark')]
+            .filter(r => r.getBoundingClientRect().height > 0)
+            .map(r => Number(r.dataset.value));
+        }
+        return found;""", chart)
+
+
+@pytest.mark.slow
+def test_home_page_draws_papers_per_year(page, live_server, store, tmp_path_factory):
+    """Chromium lays out a bar per year of the seed (code and no code stacked). A screenshot
+    of the whole page is written to `<pytest basetemp>/screenshots/home.png` (for example
+    /tmp/pytest-of-$USER/pytest-current/screenshots/) for review."""
+    page.get(live_server + "/")
+    assert _drawn_bars(page, "years") == expected_bars(papers_per_year(store, ""))
+    assert page.find_element(By.CSS_SELECTOR, "main form.search-first input[name=q]")
+    _screenshot(page, tmp_path_factory, "home")
+    assert console_errors(page) == []
+
+
+@pytest.mark.slow
+def test_person_page_draws_her_charts(page, live_server, store, tmp_path_factory):
+    """Papers per year, topics over time and the co-author network, each with the seed's
+    number of marks; the screenshot goes to `<pytest basetemp>/screenshots/person.png`."""
+    page.get(live_server + "/person/guoying-zhao")
+    person = f"<{BASE}person/guoying-zhao>"
+    assert _drawn_bars(page, "years") == expected_bars(
+        papers_per_year(store, f"?paper schema:author {person} ."))
+    cells = {(r["t"], r["d"][:4]) for r in select(
+        store, f"SELECT ?t ?d {{ ?p schema:author {person} ; schema:about ?t ; "
+               "schema:datePublished ?d }")}
+    assert len(page.find_elements(By.CSS_SELECTOR, "#chart-topics rect.mark")) == len(cells)
+    coauthors = select(store, f"SELECT (COUNT(DISTINCT ?o) AS ?n) {{ ?p schema:author "
+                              f"{person}, ?o FILTER(?o != {person}) }}")
+    nodes = page.find_elements(By.CSS_SELECTOR, "#chart-network circle.mark")
+    assert len(nodes) == min(24, int(coauthors[0]["n"]))
+    assert all(n.size["height"] > 0 for n in nodes)
+    _screenshot(page, tmp_path_factory, "person")
     assert console_errors(page) == []

@@ -16,6 +16,7 @@ from pyoxigraph import (
     DefaultGraph,
     Literal,
     NamedNode,
+    QueryBoolean,
     QuerySolutions,
     RdfFormat,
     Store,
@@ -56,6 +57,44 @@ SELECT ?who ?link ?relation ?target ?confidence ?method ?source (MAX(?t) AS ?whe
   OPTIONAL { ?link kg:evidence ?e }
 } GROUP BY ?who ?link ?relation ?target ?confidence ?method ?source
 ORDER BY DESC(?confidence) ?target ?link"""
+
+#: the charts' counts, one query each; a paper counts once, in the year of its earliest date
+_YEARS = """
+SELECT %(who)s ?year (COUNT(?paper) AS ?papers) (SUM(?coded) AS ?code) {
+  { SELECT %(who)s ?paper (MIN(YEAR(?d)) AS ?year)
+           (MAX(IF(EXISTS { ?paper kg:hasSourceCode ?r }, 1, 0)) AS ?coded) {
+      ?paper a schema:ScholarlyArticle ; schema:datePublished ?d . %(pattern)s
+    } GROUP BY %(who)s ?paper }
+} GROUP BY %(who)s ?year ORDER BY ?year"""
+
+_TOPIC_YEARS = """
+SELECT ?who ?topic (MIN(?n) AS ?name) ?year (COUNT(DISTINCT ?paper) AS ?papers) {
+  { SELECT ?who ?paper (MIN(YEAR(?d)) AS ?year) {
+      ?paper schema:author ?who ; schema:datePublished ?d } GROUP BY ?who ?paper }
+  ?paper schema:about ?topic .
+  OPTIONAL { ?topic schema:name ?n }
+} GROUP BY ?who ?topic ?year ORDER BY ?topic ?year"""
+
+_TOPIC_AUTHORS = """
+SELECT ?who ?person (MIN(?n) AS ?name) (COUNT(DISTINCT ?paper) AS ?papers) {
+  ?paper schema:about ?who ; schema:author ?person .
+  OPTIONAL { ?person schema:name ?n }
+} GROUP BY ?who ?person ORDER BY DESC(?papers) ?name ?person LIMIT %d"""
+
+#: what a page's JSON-LD says: the entity, and for a person her papers with their authors
+_MARKUP = """
+CONSTRUCT {
+  ?who a ?type ; schema:name ?name .
+  ?paper a schema:ScholarlyArticle ; schema:name ?title ; schema:datePublished ?date ;
+         schema:author ?author ; schema:url ?paper .
+  ?author a schema:Person ; schema:name ?author_name .
+} WHERE {
+  { ?who a ?type . OPTIONAL { ?who schema:name ?name } }
+  UNION
+  { ?who a schema:Person . ?paper schema:author ?who ; schema:name ?title .
+    OPTIONAL { ?paper schema:datePublished ?date }
+    OPTIONAL { ?paper schema:author ?author . OPTIONAL { ?author schema:name ?author_name } } }
+}"""
 
 _PROFILES = """
 SELECT ?person (MIN(?n) AS ?name) {
@@ -167,6 +206,35 @@ class Reader:
         """The external links of `iri` with their provenance, most certain first: link,
         relation, target, confidence, method, source, when, evidence (one per line)."""
         return self._select(_EXTERNAL_LINKS, iri)
+
+    def papers_per_year(self, person: NamedNode | None = None) -> list[dict[str, Any]]:
+        """Papers per year (of `person`, or of every profile): year, papers, code (how many
+        of them name a source-code repository). Years without papers are absent."""
+        if person is None:
+            return self._select(_YEARS % {"who": "", "pattern": ""})
+        return self._select(_YEARS % {"who": "?who", "pattern": "?paper schema:author ?who ."},
+                            person)
+
+    def topics_per_year(self, person: NamedNode) -> list[dict[str, Any]]:
+        """How many papers of `person` each topic has per year: topic, name, year, papers."""
+        return self._select(_TOPIC_YEARS, person)
+
+    def topic_papers_per_year(self, topic: NamedNode) -> list[dict[str, Any]]:
+        """Papers about `topic` per year: year, papers, code."""
+        return self._select(_YEARS % {"who": "?who", "pattern": "?paper schema:about ?who ."},
+                            topic)
+
+    def topic_authors(self, topic: NamedNode, limit: int) -> list[dict[str, Any]]:
+        """The `limit` persons with most papers about `topic`: person, name, papers."""
+        return self._select(_TOPIC_AUTHORS % limit, topic)
+
+    def markup(self, iri: NamedNode) -> list[Triple]:
+        """The schema.org description a page embeds as JSON-LD (see `_MARKUP`)."""
+        result = run_query(self.store, _MARKUP, self.base, union=self.union,
+                           substitutions={Variable("who"): iri})
+        if isinstance(result, QuerySolutions | QueryBoolean):  # a remote store's graph is
+            raise TypeError("expected triples")  # RemoteTriples, not QueryTriples
+        return list(dict.fromkeys(result))
 
     def profiles(self) -> list[dict[str, Any]]:
         """The persons the served profiles are about, by name: person, name."""

@@ -33,6 +33,7 @@ from kg.mapping.vocab import (
     prefixes,
     schema,
 )
+from kg.serve import charts
 from kg.serve.config import ServeConfig, get_config
 from kg.serve.entities import Description, Reader, load_ontology, ontology_terms
 from kg.serve.negotiation import GRAPHS, choose
@@ -54,6 +55,8 @@ _PLAIN = {XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString
 _CACHE = "kg.pages"
 #: how a link node points at the entity it links: shown as the links table, not as "linked from"
 _LINK_ROLES = {RDF + "subject", RDF + "object"}
+#: how many co-authors the network draws, and how many authors a topic's chart names
+NETWORK_SIZE, TOP_AUTHORS = 24, 10
 
 
 
@@ -111,7 +114,9 @@ def home() -> str:
         people = reader.profiles() if config.base else []
         return {"stats": config.counts or graph_stats(config.store, base),
                 "profiles": [(_local(r["person"].value, base), r["name"].value if r["name"]
-                              else r["person"].value) for r in people]}
+                              else r["person"].value) for r in people],
+                "charts": [_year_chart("years", "Papers per year, all profiles",
+                                       reader.papers_per_year())]}
 
     return render_template("pages/home.html", base=config.base, **_cached("home", summary))
 
@@ -331,8 +336,11 @@ def _entity_view(reader: Reader, d: Description) -> dict[str, Any]:
         "formats": FORMATS,
         "alternates": FORMATS,
         "document": _local(iri, base),
-        "papers": [], "coauthors": [],
+        "papers": [], "coauthors": [], "charts": [],
+        "jsonld": charts.json_ld(reader.markup(d.iri), base),
     }
+    if _local(iri, base) and reader.topic_papers_per_year(d.iri):
+        view["charts"] = _topic_charts(reader, d.iri)
     if any(t.predicate == RDF_TYPE and t.object == schema.Person for t in d.outgoing):
         view["papers"] = [{"href": _local(r["paper"].value, base), "title": r["title"].value,
                            "date": r["date"].value if r["date"] else ""}
@@ -341,4 +349,63 @@ def _entity_view(reader: Reader, d: Description) -> dict[str, Any]:
                               "name": r["name"].value if r["name"] else r["other"].value,
                               "shared": int(r["shared"].value)}
                              for r in reader.coauthors_of(d.iri)]
+        view["charts"] = _person_charts(reader, d.iri, view["label"], view["coauthors"])
     return view
+
+
+def _year_chart(id: str, title: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Papers per year, stacked: with code (a repository named) and without; the table is the
+    same numbers."""
+    by_year = {int(r["year"].value): (int(r["papers"].value), int(r["code"].value))
+               for r in rows if r["year"] is not None}
+    years = charts.years(rows)
+    counts = [by_year.get(y, (0, 0)) for y in years]
+    series = [charts.Series("with code", "code", [c for _, c in counts]),
+              charts.Series("without code", "nocode", [p - c for p, c in counts])]
+    return {"id": id, "title": title,
+            "svg": charts.bar_chart(title, [str(y) for y in years], series, "Year", "Papers"),
+            "head": ["Year", "Papers", "with code", "without code"],
+            "rows": [[str(y), p, c, p - c] for y, (p, c) in zip(years, counts, strict=True)]}
+
+
+def _person_charts(reader: Reader, iri: NamedNode, label: str,
+                   coauthors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Papers per year, topics over time and the co-author network of a person."""
+    found = [_year_chart("years", "Papers per year", reader.papers_per_year(iri))]
+    rows = reader.topics_per_year(iri)
+    if rows:
+        names = {r["topic"].value: r["name"].value if r["name"] else r["topic"].value
+                 for r in rows}
+        topics = sorted(set(names.values()), key=str.casefold)
+        years = [str(y) for y in charts.years(rows)]
+        counts = {(names[r["topic"].value], r["year"].value): int(r["papers"].value)
+                  for r in rows}
+        found.append({"id": "topics", "title": "Topics over time",
+                      "svg": charts.heat_map("Topics over time", topics, years, counts,
+                                             "Year", "Topic (papers)"),
+                      "head": ["Topic", *years],
+                      "rows": [[t, *(counts.get((t, y), 0) for y in years)] for t in topics]})
+    if coauthors:
+        near = coauthors[:NETWORK_SIZE]
+        title = f"Co-authors: the {len(near)} with most shared papers"
+        found.append({"id": "network", "title": title,
+                      "svg": charts.network(title, label, [(c["name"], c["href"], c["shared"])
+                                                           for c in near]),
+                      "head": ["Co-author", "Shared papers"],
+                      "rows": [[c["name"], c["shared"]] for c in near]})
+    return found
+
+
+def _topic_charts(reader: Reader, iri: NamedNode) -> list[dict[str, Any]]:
+    """Papers per year about a topic, and the authors with most papers about it."""
+    found = [_year_chart("years", "Papers per year", reader.topic_papers_per_year(iri))]
+    authors = [(r["name"].value if r["name"] else r["person"].value, int(r["papers"].value))
+               for r in reader.topic_authors(iri, TOP_AUTHORS)]
+    title = f"The {len(authors)} most frequent authors"
+    found.append({"id": "authors", "title": title,
+                  "svg": charts.bar_chart(title, [n for n, _ in authors],
+                                          [charts.Series("papers", "nocode",
+                                                         [n for _, n in authors])],
+                                          "Author", "Papers"),
+                  "head": ["Author", "Papers"], "rows": [list(a) for a in authors]})
+    return found
