@@ -11,7 +11,7 @@ from pyoxigraph import Store
 
 from conftest import BASE, select
 from kg.serve import ServeConfig, create_app
-from kg.serve.charts import json_ld
+from kg.serve.charts import Series, bar_chart, json_ld, network
 
 PERSON = "/person/guoying-zhao"
 TOPIC = "/topic/cs.CV"
@@ -128,8 +128,20 @@ def test_script_closing_markup_in_a_title_cannot_leave_the_json_ld(store):
     assert json.loads(text)["name"] == title
 
 
-def test_pages_of_a_graph_without_dates_draw_no_empty_chart(store):
-    """An empty store: the home page has no bars and still answers."""
+def test_a_graph_without_dated_papers_draws_no_empty_chart(store):
+    """An empty store: the home page answers, with no chart section and no bar."""
     app = create_app(ServeConfig(store=Store(), base=BASE))
-    html = app.test_client().get("/").get_data(as_text=True)
-    assert 'class="bar"' not in html
+    response = app.test_client().get("/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="chart-' not in html and 'class="bar"' not in html
+
+
+def test_markup_in_a_name_stays_text_in_the_svg():
+    """A co-author or axis name holding `<script>` is escaped by the SVG writer, never markup."""
+    name = "<script>alert(1)</script>"
+    svg = str(network("Co-authors", name, [(name, "/person/x", 2)]))
+    svg += str(bar_chart(name, [name], [Series(name, "code", [1])], name, name))
+    # network: node title, node label, centre; bars: chart title, data-label, bar title (label
+    # and series), slanted tick, both axis labels
+    assert "<script>" not in svg and svg.count("&lt;script&gt;") == 10

@@ -115,8 +115,8 @@ def home() -> str:
         return {"stats": config.counts or graph_stats(config.store, base),
                 "profiles": [(_local(r["person"].value, base), r["name"].value if r["name"]
                               else r["person"].value) for r in people],
-                "charts": [_year_chart("years", "Papers per year, all profiles",
-                                       reader.papers_per_year())]}
+                "charts": _year_chart("years", "Papers per year, all profiles",
+                                      reader.papers_per_year())}
 
     return render_template("pages/home.html", base=config.base, **_cached("home", summary))
 
@@ -353,25 +353,28 @@ def _entity_view(reader: Reader, d: Description) -> dict[str, Any]:
     return view
 
 
-def _year_chart(id: str, title: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _year_chart(id: str, title: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Papers per year, stacked: with code (a repository named) and without; the table is the
-    same numbers."""
+    same numbers. No chart (an empty list) when no paper has a date: an empty plot says less
+    than nothing."""
+    if not rows:
+        return []
     by_year = {int(r["year"].value): (int(r["papers"].value), int(r["code"].value))
                for r in rows if r["year"] is not None}
     years = charts.years(rows)
     counts = [by_year.get(y, (0, 0)) for y in years]
     series = [charts.Series("with code", "code", [c for _, c in counts]),
               charts.Series("without code", "nocode", [p - c for p, c in counts])]
-    return {"id": id, "title": title,
-            "svg": charts.bar_chart(title, [str(y) for y in years], series, "Year", "Papers"),
-            "head": ["Year", "Papers", "with code", "without code"],
-            "rows": [[str(y), p, c, p - c] for y, (p, c) in zip(years, counts, strict=True)]}
+    return [{"id": id, "title": title,
+             "svg": charts.bar_chart(title, [str(y) for y in years], series, "Year", "Papers"),
+             "head": ["Year", "Papers", "with code", "without code"],
+             "rows": [[str(y), p, c, p - c] for y, (p, c) in zip(years, counts, strict=True)]}]
 
 
 def _person_charts(reader: Reader, iri: NamedNode, label: str,
                    coauthors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Papers per year, topics over time and the co-author network of a person."""
-    found = [_year_chart("years", "Papers per year", reader.papers_per_year(iri))]
+    found = _year_chart("years", "Papers per year", reader.papers_per_year(iri))
     rows = reader.topics_per_year(iri)
     if rows:
         names = {r["topic"].value: r["name"].value if r["name"] else r["topic"].value
@@ -398,7 +401,7 @@ def _person_charts(reader: Reader, iri: NamedNode, label: str,
 
 def _topic_charts(reader: Reader, iri: NamedNode) -> list[dict[str, Any]]:
     """Papers per year about a topic, and the authors with most papers about it."""
-    found = [_year_chart("years", "Papers per year", reader.topic_papers_per_year(iri))]
+    found = _year_chart("years", "Papers per year", reader.topic_papers_per_year(iri))
     authors = [(r["name"].value if r["name"] else r["person"].value, int(r["papers"].value))
                for r in reader.topic_authors(iri, TOP_AUTHORS)]
     title = f"The {len(authors)} most frequent authors"
