@@ -349,3 +349,21 @@ def test_person_page_draws_her_charts(page, live_server, store, tmp_path_factory
     assert all(n.size["height"] > 0 for n in nodes)
     _screenshot(page, tmp_path_factory, "person")
     assert console_errors(page) == []
+
+
+@pytest.mark.slow
+def test_charts_are_drawn_with_javascript_off(page, live_server, store):
+    """The SVG is drawn by the server: with script execution disabled (DevTools protocol), the
+    person's bars are still laid out, one group per year with a visible rect per mark."""
+    page.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        page.get(live_server + "/person/guoying-zhao")
+        expected = expected_bars(papers_per_year(
+            store, f"?paper schema:author <{BASE}person/guoying-zhao> ."))
+        bars = page.find_elements(By.CSS_SELECTOR, "#chart-years g.bar")
+        assert [b.get_attribute("data-label") for b in bars] == list(expected)
+        marks = page.find_elements(By.CSS_SELECTOR, "#chart-years rect.mark")
+        assert len(marks) == sum(len(v) for v in expected.values())
+        assert all(m.size["height"] > 0 for m in marks)
+    finally:
+        page.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
