@@ -339,7 +339,7 @@ def _entity_view(reader: Reader, d: Description) -> dict[str, Any]:
         "papers": [], "coauthors": [], "charts": [],
         "jsonld": charts.json_ld(reader.markup(d.iri), base),
     }
-    if _local(iri, base) and reader.topic_papers_per_year(d.iri):
+    if _local(iri, base):
         view["charts"] = _topic_charts(reader, d.iri)
     if any(t.predicate == RDF_TYPE and t.object == schema.Person for t in d.outgoing):
         view["papers"] = [{"href": _local(r["paper"].value, base), "title": r["title"].value,
@@ -400,15 +400,25 @@ def _person_charts(reader: Reader, iri: NamedNode, label: str,
 
 
 def _topic_charts(reader: Reader, iri: NamedNode) -> list[dict[str, Any]]:
-    """Papers per year about a topic, and the authors with most papers about it."""
-    found = _year_chart("years", "Papers per year", reader.topic_papers_per_year(iri))
+    """Papers per year about a topic, and the authors with most papers about it; none for an
+    IRI no dated paper is about. A topic's counts run over all its papers (a hub: thousands on
+    a large graph), so they are kept per app like the home page's; other IRIs are not kept."""
+    cache = current_app.extensions.setdefault(_CACHE, {})
+    key = "topic " + iri.value
+    if key not in cache:
+        found = _year_chart("years", "Papers per year", reader.topic_papers_per_year(iri))
+        if not found:
+            return []
+        cache[key] = found + _topic_authors_chart(reader, iri)
+    return list(cache[key])
+
+
+def _topic_authors_chart(reader: Reader, iri: NamedNode) -> list[dict[str, Any]]:
+    """The TOP_AUTHORS persons with most papers about the topic, as bars."""
     authors = [(r["name"].value if r["name"] else r["person"].value, int(r["papers"].value))
                for r in reader.topic_authors(iri, TOP_AUTHORS)]
     title = f"The {len(authors)} most frequent authors"
-    found.append({"id": "authors", "title": title,
-                  "svg": charts.bar_chart(title, [n for n, _ in authors],
-                                          [charts.Series("papers", "nocode",
-                                                         [n for _, n in authors])],
-                                          "Author", "Papers"),
-                  "head": ["Author", "Papers"], "rows": [list(a) for a in authors]})
-    return found
+    bars = [charts.Series("papers", "nocode", [n for _, n in authors])]
+    return [{"id": "authors", "title": title,
+             "svg": charts.bar_chart(title, [n for n, _ in authors], bars, "Author", "Papers"),
+             "head": ["Author", "Papers"], "rows": [list(a) for a in authors]}]
