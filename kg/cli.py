@@ -10,10 +10,11 @@ import json
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
@@ -35,6 +36,12 @@ from kg.config import (
 from kg.errors import KgError, ProfileError
 from kg.parse import find_sources
 from kg.text import visible
+
+if TYPE_CHECKING:
+    from kg.store.remote import RemoteStore
+
+#: a click command being decorated
+_Command = TypeVar("_Command", bound=Callable[..., Any])
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -59,7 +66,7 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-24") from None
 
 
-def store_option(command):  # type: ignore[no-untyped-def]
+def store_option(command: _Command) -> _Command:
     """`--store` (a folder, or the URL of a SPARQL server) and the remote server's paths."""
     command = click.option(
         "--sparql-paths", default="/query,/update,/store", show_default=True,
@@ -72,7 +79,7 @@ def store_option(command):  # type: ignore[no-untyped-def]
              "a SPARQL 1.1 server with Update and Graph Store Protocol.")(command)
 
 
-def _remote(store: str, sparql_paths: str):  # type: ignore[no-untyped-def]
+def _remote(store: str, sparql_paths: str) -> RemoteStore:
     from kg.store.remote import Paths, RemoteStore
 
     parts = sparql_paths.split(",")

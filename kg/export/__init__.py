@@ -16,10 +16,10 @@ from pathlib import Path
 from pyoxigraph import RdfFormat, serialize
 
 from kg.config import DEFAULT_LICENSE, VOID_FILE
-from kg.export.dumps import DUMP_NAME, DumpFile, write_dump
+from kg.export.dumps import DUMP_NAME, write_dump
 from kg.formats import DUMPS
 from kg.metadata.context import CONTEXT_PATH, context
-from kg.metadata.void import REPORT_FILE, Release, void_description, void_prefixes
+from kg.metadata.void import REPORT_FILE, DumpFile, Release, void_description, void_prefixes
 from kg.store.local import open_read_only
 from kg.store.validate import validate_store
 

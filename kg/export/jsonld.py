@@ -42,8 +42,8 @@ def _compact(triples: Iterable[Triple], ctx: dict[str, Any]) -> dict[str, Any]:
     graph = Graph()
     for triple in triples:
         graph.add(triple_to_rdflib(triple))
-    document = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True,
-                                             use_native_types=True))
+    document: dict[str, Any] = json.loads(graph.serialize(
+        format="json-ld", context=ctx, auto_compact=True, use_native_types=True))
     document.pop("@context", None)
     for key, value in document.items():
         if isinstance(value, list):

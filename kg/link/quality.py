@@ -83,7 +83,8 @@ def kind_of(link: Link, local: str) -> str:
     return local.split("/", 1)[0]
 
 
-def score(source: str, links: list[Link], gold: dict, keys: dict[str, str]) -> dict[str, Score]:
+def score(source: str, links: list[Link], gold: dict[tuple[str, str, str], tuple[str, str]],
+          keys: dict[str, str]) -> dict[str, Score]:
     """Figures per kind, and for all kinds together under "all". `keys`: our IRI → the name
     the gold set gives it."""
     right: dict[str, int] = defaultdict(int)

@@ -18,7 +18,7 @@ from pyoxigraph import NamedNode, Quad
 from kg.errors import KgError
 from kg.link import fixed
 from kg.link.backends import EndpointSparql, TaskProgress, loaded_dumps, no_progress
-from kg.link.identifiers import DOI, ORCID, scheme
+from kg.link.identifiers import scheme
 from kg.link.links import CLOSE_MATCH, SAME_AS, Link, Run, Target, link_node, link_quads
 from kg.link.local import read_local
 from kg.link.model import Decision, LocalGraph, Outcome, Reference, Thresholds
@@ -27,6 +27,7 @@ from kg.link.persons import match_persons
 from kg.link.sources import dblp, openalex, wikidata
 from kg.link.sources.sparql import Queries, retrieve
 from kg.mapping.iris import Minter
+from kg.mapping.vocab import DOI, ORCID
 from kg.store.graphs import replace_graphs
 from kg.store.local import open_read_only
 

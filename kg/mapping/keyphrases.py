@@ -83,8 +83,9 @@ class KeyphraseExtractor:
         """The keywords `yake.KeywordExtractor.extract_keywords(text)` gives, best first."""
         config = self._yake.config
         try:
-            return rank(text, self._yake.stopword_set, config["n"], config["top"],
-                        config["dedup_lim"], self._yake.dedup_function)
+            ranked: list[str] = rank(text, self._yake.stopword_set, config["n"], config["top"],
+                                     config["dedup_lim"], self._yake.dedup_function)
+            return ranked
         except Exception:  # an input `rank` does not foresee: yake decides, as before
             log.warning("key phrases: yake_scores failed on a text of %d characters; using "
                         "yake itself", len(text), exc_info=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import string
+from collections.abc import Callable, Collection
+from typing import Any
 
 import numpy as np
 from yake.data.utils import get_tag, pre_filter, tokenize_sentences
@@ -21,19 +23,20 @@ _STRIP_PUNCTUATION = str.maketrans("", "", string.punctuation)
 _DISCARD = ("u", "d")
 
 
-def rank(text, stopwords, n, top, dedup_lim, similarity):  # type: ignore[no-untyped-def]
+def rank(text: str, stopwords: Collection[str], n: int, top: int, dedup_lim: float,
+         similarity: Callable[[str, str], float]) -> list[str]:
     """YAKE (window 1, all features, 'bi' stop-word weighting), as yake 0.7 computes it."""
     if not text:
         return []
     sentences = tokenize_sentences(pre_filter(text.replace("\n", " ")))
     # per term: [tf, tf_a, tf_n, stop word, ids of the sentences it is in, in order]
     index: dict[str, int] = {}
-    terms: list[list] = []  # type: ignore[type-arg]
+    terms: list[list[Any]] = []
     succ: list[dict[int, float]] = []  # co-occurrence edges left → right, with counts
     pred: list[dict[int, float]] = []
     # per candidate (its lower-cased words): [first spelling, term ids, tf, whether some
     # occurrence has no number-like or odd word (yake: a tag string without 'u' or 'd')]
-    candidates: dict[str, list] = {}  # type: ignore[type-arg]
+    candidates: dict[str, list[Any]] = {}
     for sentence_id, sentence in enumerate(sentences):
         block: list[tuple[str, str, int, bool]] = []  # (word, lower-cased, term, discarded)
         for position, word in enumerate(sentence):
@@ -56,7 +59,8 @@ def rank(text, stopwords, n, top, dedup_lim, similarity):  # type: ignore[no-unt
                 left = block[-1][2]
                 succ[left][term] = succ[left].get(term, 0.0) + 1.0
                 pred[term][left] = pred[term].get(left, 0.0) + 1.0
-            kw, key, ids, odd = word, lower, (term,), discarded
+            ids: tuple[int, ...] = (term,)
+            kw, key, odd = word, lower, discarded
             back = 0
             while True:
                 entry = candidates.get(key)
@@ -90,7 +94,9 @@ def rank(text, stopwords, n, top, dedup_lim, similarity):  # type: ignore[no-unt
     return [kw for _key, kw in chosen]
 
 
-def _term(unique, index, terms, succ, pred, stopwords) -> int:  # type: ignore[no-untyped-def]
+def _term(unique: str, index: dict[str, int], terms: list[list[Any]],
+          succ: list[dict[int, float]], pred: list[dict[int, float]], stopwords: Collection[str]
+          ) -> int:
     """The id of a lower-cased word's term (a plural 's' cut), added on first sight."""
     plain_stopword = unique in stopwords
     if unique.endswith("s") and len(unique) > 3:
@@ -106,7 +112,8 @@ def _term(unique, index, terms, succ, pred, stopwords) -> int:  # type: ignore[n
     return term
 
 
-def _term_scores(terms, succ, pred, sentences):  # type: ignore[no-untyped-def]
+def _term_scores(terms: list[list[Any]], succ: list[dict[int, float]],
+                 pred: list[dict[int, float]], sentences: int) -> dict[int, float] | None:
     """Each content term's YAKE weight H (lower is better); None when there is no such term."""
     tfs = np.array([t[0] for t in terms if not t[3]])
     if not tfs.size:
@@ -134,7 +141,8 @@ def _term_scores(terms, succ, pred, sentences):  # type: ignore[no-untyped-def]
     return scores
 
 
-def _phrase_score(ids, tf, terms, scores, succ) -> float:  # type: ignore[no-untyped-def]
+def _phrase_score(ids: tuple[int, ...], tf: float, terms: list[list[Any]],
+                  scores: dict[int, float], succ: list[dict[int, float]]) -> float:
     sum_h, prod_h = 0.0, 1.0
     last = len(ids) - 1
     for t, term in enumerate(ids):

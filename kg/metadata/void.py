@@ -17,6 +17,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Store, Triple
 
@@ -60,6 +61,9 @@ SHACL_SPEC = "https://www.w3.org/TR/shacl/"
 def void_prefixes(_base: str | None = None) -> dict[str, str]:
     return prefix_map("void")
 
+#: a triple of the description, before it becomes a pyoxigraph Triple
+_Triple = tuple[Any, Any, Any]
+
 
 @dataclass(frozen=True)
 class DumpFile:
@@ -99,7 +103,7 @@ def _en(text: str) -> Literal:
     return Literal(text, language="en")
 
 
-def _rows(store: Store, base: str, query: str) -> list[tuple]:
+def _rows(store: Store, base: str, query: str) -> list[tuple[Any, ...]]:
     result = run_query(store, query, base)
     assert isinstance(result, QuerySolutions)
     return [tuple(row) for row in result]
@@ -119,7 +123,7 @@ def void_description(store: Store, release: Release, dumps: Iterable[DumpFile]) 
     a, title, license_ = RDF_TYPE, _n(DCTERMS + "title"), _n(release.license)
     publisher = _n(f"{doc}#publisher")
     date_time = _n(XSD + "dateTime")
-    triples: list[tuple] = [
+    triples: list[_Triple] = [
         (dataset, a, _n(VOID + "Dataset")),
         (dataset, a, _n(DCAT + "Dataset")),
         (dataset, title, _en("scholarkg knowledge graph")),
@@ -182,7 +186,7 @@ def _media_type(media: str) -> NamedNode:
 
 
 def _data_service(doc: str, dataset: NamedNode, endpoint: NamedNode,
-                  license_: NamedNode) -> list[tuple]:
+                  license_: NamedNode) -> list[_Triple]:
     """The SPARQL endpoint as a DCAT data service, and a distribution reached through it.
 
     The service's IRI is the endpoint's, the node the SPARQL service description describes.
@@ -223,7 +227,7 @@ def _metadata_filter(store: Store, base: str) -> str:
     return f"FILTER({links} && ?s NOT IN ({listed}))" if listed else f"FILTER({links})"
 
 
-def _counts(store: Store, base: str, doc: str, dataset: NamedNode) -> list[tuple]:
+def _counts(store: Store, base: str, doc: str, dataset: NamedNode) -> list[_Triple]:
     """VoID's figures and partitions, and an example resource of each main class."""
     v = {t: _n(VOID + t) for t in (
         "triples", "entities", "distinctSubjects", "distinctObjects", "properties", "classes",
@@ -234,7 +238,7 @@ def _counts(store: Store, base: str, doc: str, dataset: NamedNode) -> list[tuple
         (COUNT(DISTINCT ?p) AS ?properties) {{ SELECT DISTINCT ?s ?p ?o {{ ?s ?p ?o {data} }} }}""")
     (entities, classes) = _rows(store, base, f"""SELECT (COUNT(DISTINCT ?s) AS ?e)
         (COUNT(DISTINCT ?c) AS ?k) {{ ?s a ?c {data} }}""")[0]
-    triples: list[tuple] = [
+    triples: list[_Triple] = [
         (dataset, v[term], _int(int(value.value))) for term, value in zip(
             ("triples", "distinctSubjects", "distinctObjects", "properties"), counts, strict=True)]
     triples += [(dataset, v["entities"], _int(int(entities.value))),
@@ -257,11 +261,11 @@ def _counts(store: Store, base: str, doc: str, dataset: NamedNode) -> list[tuple
     return triples
 
 
-def _linksets(store: Store, base: str, dataset: NamedNode) -> list[tuple]:
+def _linksets(store: Store, base: str, dataset: NamedNode) -> list[_Triple]:
     """Each link graph as a `void:subset`: the description `kg link` wrote into it (so the
     counts are the linker's own: link predicates, triples, targets) and the datasets it links
     to, each a `void:Dataset` with its title."""
-    triples: list[tuple] = []
+    triples: list[_Triple] = []
     for (graph,) in _rows(store, base, f"""SELECT DISTINCT ?g {{ GRAPH ?g {{ ?g a void:Linkset }}
             FILTER(STRSTARTS(STR(?g), "{base}{LINK_GRAPHS}")) }} ORDER BY ?g"""):
         triples.append((dataset, _n(VOID + "subset"), graph))
@@ -275,7 +279,7 @@ def _linksets(store: Store, base: str, dataset: NamedNode) -> list[tuple]:
 
 
 def _distribution(release: Release, doc: str, dataset: NamedNode, dump: DumpFile,
-                  context: NamedNode) -> list[tuple]:
+                  context: NamedNode) -> list[_Triple]:
     """One dump file as a `void:dataDump` and a DCAT distribution."""
     a = RDF_TYPE
     url = _file(release, dump.path.name)

@@ -245,7 +245,7 @@ class _Snippets:
         self._searcher, self._query, self._schema = searcher, query, schema
         self._generators: dict[str, tantivy.SnippetGenerator] = {}
 
-    def highlight(self, doc: dict) -> tuple[str, tuple[tuple[str, bool], ...]]:
+    def highlight(self, doc: dict[str, Any]) -> tuple[str, tuple[tuple[str, bool], ...]]:
         """The first of name, body, people where a word of the query matched, as parts."""
         document = tantivy.Document(**{k: doc[k] for k in _SHOWN if k in doc})
         for name in _SHOWN:
@@ -261,7 +261,7 @@ class _Snippets:
         return "name", ((doc["name"][0], False),)
 
 
-def _parts(fragment: str, ranges: list) -> tuple[tuple[str, bool], ...]:
+def _parts(fragment: str, ranges: list[tantivy.Range]) -> tuple[tuple[str, bool], ...]:
     """`fragment` cut into (text, matched) parts at tantivy's byte ranges."""
     data, parts, at = fragment.encode(), [], 0
     for r in sorted(ranges, key=lambda r: r.start):

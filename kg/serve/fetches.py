@@ -12,7 +12,7 @@ than guessed at.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import cast
 
 from pyparsing import ParseException, ParseResults
@@ -81,7 +81,8 @@ def _could_spell(text: str, keywords: Iterable[str]) -> bool:
     return any(keyword in folded for keyword in keywords)
 
 
-def _parse(text: str, parser, kind: str, what: str) -> ParseResults:  # type: ignore[no-untyped-def]
+def _parse(text: str, parser: Callable[[str], ParseResults | CompValue], kind: str, what: str
+           ) -> ParseResults | CompValue:
     try:
         return parser(text)
     except (ParseException, RecursionError, ValueError) as e:

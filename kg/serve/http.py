@@ -30,14 +30,14 @@ from waitress.server import BaseWSGIServer
 _SPARE_FILES = 64
 
 
-class _DeadlineChannel(HTTPChannel):
+class _DeadlineChannel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
     """A connection whose request must arrive within `request_timeout` of its first byte."""
 
     request_timeout = 20.0
     _arriving_since: float | None = None
 
     def received(self, data: bytes) -> bool:
-        done = super().received(data)
+        done: bool = super().received(data)
         if self.request is None:  # nothing half-received: the next request has not begun
             self._arriving_since = None
         elif self._arriving_since is None:
@@ -51,7 +51,8 @@ class _DeadlineChannel(HTTPChannel):
             self._arriving_since = None
             self.will_close = True  # the loop closes it on its next pass
             return False
-        return super().readable()
+        readable: bool = super().readable()
+        return readable
 
 
 def serve(app: Flask, host: str, port: int, threads: int, request_timeout: float,

@@ -90,8 +90,8 @@ def _not_found() -> Response:
 def _negotiate(suffix: str | None) -> tuple[str, RdfFormat | None] | None:
     """(media type, RDF format or None for HTML); None when no acceptable type is offered."""
     if suffix:
-        return choose(request.accept_mimetypes, GRAPHS, suffix)  # type: ignore[return-value]
-    return choose(request.accept_mimetypes, PAGE_TYPES)  # type: ignore[return-value]
+        return choose(request.accept_mimetypes, GRAPHS, suffix)
+    return choose(request.accept_mimetypes, PAGE_TYPES)
 
 
 def _rdf(triples: list[Triple], media: str, fmt: RdfFormat, base: str) -> Response:

@@ -248,12 +248,12 @@ class QueryPool:
     timeout: float = 30.0
     max_queued: int = 8
     queue_wait: float = 10.0
-    _idle: queue.Queue = field(default_factory=queue.Queue, init=False)
+    _idle: queue.Queue[_Worker] = field(default_factory=queue.Queue, init=False)
     _waiting: int = field(default=0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _update_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _closed: bool = field(default=False, init=False)
-    _workers: set = field(default_factory=set, init=False)
+    _workers: set[_Worker] = field(default_factory=set, init=False)
     _scratch: Path | None = field(default=None, init=False)
     _snapshots: int = field(default=0, init=False)
 
@@ -360,7 +360,8 @@ class QueryPool:
         try:
             ready = worker.conn.poll(max(0.0, deadline - time.monotonic()))
             if ready:
-                return worker.conn.recv()
+                message: tuple[str, Any, bytes] = worker.conn.recv()
+                return message
         except (EOFError, OSError):
             log.error("a query worker died while answering (exit code %s); replacing it",
                       worker.process.exitcode if not worker.process.is_alive() else None)

@@ -215,7 +215,8 @@ def _type(hit: Hit) -> dict[str, str]:
     return {"id": iri, "name": TYPES[iri][1]}
 
 
-def _candidate(hit: Hit, score: float, match: bool, features: list) -> dict[str, Any]:
+def _candidate(hit: Hit, score: float, match: bool, features: list[dict[str, Any]]
+               ) -> dict[str, Any]:
     return {"id": _id(hit), "name": hit.name, "description": _description(hit),
             "score": score, "match": match, "features": features, "type": [_type(hit)]}
 

@@ -81,7 +81,7 @@ _GRAPHS_CACHE = "kg.sd-graphs"
 _READS = ("GET", "HEAD")
 
 
-def _params(kind: str) -> tuple[str | None, MultiDict]:
+def _params(kind: str) -> tuple[str | None, MultiDict[str, str]]:
     """The operation text (`query` or `update`) of a protocol request and its parameters.
 
     GET (and HEAD, its headers only) takes everything from the URL; POST form from the body;

@@ -86,7 +86,8 @@ class RemoteStore:
         """One session per thread: a requests.Session is not safe to share between threads."""
         if not hasattr(self._local, "session"):
             self._local.session = requests.Session()
-        return self._local.session
+        session: requests.Session = self._local.session
+        return session
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         try:
