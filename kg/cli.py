@@ -206,8 +206,8 @@ def build(paths: tuple[Path, ...], store: str, sparql_paths: str, base: str, as_
 def query(sparql: str, store: str, sparql_paths: str, fmt: str) -> None:
     """Run a SPARQL query (use - to read it from standard input).
 
-    The default graph is the union of all named graphs; schema:, kg:, xsd: and the other
-    common prefixes need no PREFIX line.
+    The default graph is the merged graph (each triple once; GRAPH ?g reaches each profile's
+    own graph); schema:, kg:, xsd: and the other common prefixes need no PREFIX line.
     """
     from kg.store import run_query
 

@@ -267,7 +267,7 @@ def test_union_repeats_are_served_once(tmp_path):
 def test_plain_rdf_file_has_a_home_page_but_no_entity_pages():
     store = Store()
     store.add(Quad(ZHAO, schema.name, Literal("Guoying Zhao")))
-    client = create_app(ServeConfig(store=store, base=None, union=False)).test_client()
+    client = create_app(ServeConfig(store=store, base=None)).test_client()
     home = client.get("/")
     assert home.status_code == 200
     assert count(home.text, "Triples") == 1

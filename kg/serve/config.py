@@ -27,14 +27,12 @@ _KEY = "kg"
 class ServeConfig:
     """What the app serves and how.
 
-    `base` is the graph's base IRI (None for a plain RDF file served with --data); `union`
-    makes the default graph the union of all named graphs (a remote store built before the
-    merged default graph; a built store has its merged graph as its default graph).
+    `base` is the graph's base IRI (None for a plain RDF file served with --data). Queries see
+    the store's default graph: for a built store, the merged graph (`kg.store.merge`).
     """
 
     store: Store
     base: str | None = None
-    union: bool = False
     max_body_bytes: int = 1 << 20
     #: worker processes for /sparql; None runs queries in-process (no timeout: embedding, tests)
     pool: QueryPool | None = None

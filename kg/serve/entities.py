@@ -1,8 +1,8 @@
 """Read what the served graph says about one IRI, for the entity pages and their RDF.
 
 Reads use `Store.quads_for_pattern`, or SPARQL with the IRI passed as a `substitutions` binding:
-the IRI comes from the request URL, so it is data and never becomes query text. The union of
-profile graphs repeats a triple once per profile that states it, so every read deduplicates.
+the IRI comes from the request URL, so it is data and never becomes query text. Reads see the
+default graph (for a built store, the merged graph: each triple once).
 """
 
 from __future__ import annotations
@@ -131,11 +131,11 @@ class Description:
 
 
 class Reader:
-    """Reads a served store: the union of all graphs, or only the default graph."""
+    """Reads a served store's default graph (for a built store, the merged graph)."""
 
-    def __init__(self, store: Store, base: str, union: bool = True) -> None:
-        self.store, self.base, self.union = store, base, union
-        self._graph = None if union else DefaultGraph()
+    def __init__(self, store: Store, base: str) -> None:
+        self.store, self.base = store, base
+        self._graph = DefaultGraph()
 
     def _triples(
         self, s: NamedNode | None = None, p: NamedNode | None = None, o: Any = None,
@@ -188,8 +188,7 @@ class Reader:
 
     def _select(self, query: str, who: NamedNode | None = None) -> list[dict[str, Any]]:
         bindings = {Variable("who"): who} if who is not None else {}
-        result = run_query(self.store, query, self.base, union=self.union,
-                           substitutions=bindings)
+        result = run_query(self.store, query, self.base, substitutions=bindings)
         assert isinstance(result, QuerySolutions)
         names = [v.value for v in result.variables]
         return [{n: row[n] for n in names} for row in result]
@@ -230,7 +229,7 @@ class Reader:
 
     def markup(self, iri: NamedNode) -> list[Triple]:
         """The schema.org description a page embeds as JSON-LD (see `_MARKUP`)."""
-        result = run_query(self.store, _MARKUP, self.base, union=self.union,
+        result = run_query(self.store, _MARKUP, self.base,
                            substitutions={Variable("who"): iri})
         if isinstance(result, QuerySolutions | QueryBoolean):  # a remote store's graph is
             raise TypeError("expected triples")  # RemoteTriples, not QueryTriples

@@ -110,7 +110,7 @@ def home() -> str:
     config, base = get_config(), _base()
 
     def summary() -> dict[str, Any]:
-        reader = Reader(config.store, base, config.union)
+        reader = Reader(config.store, base)
         people = reader.profiles() if config.base else []
         return {"stats": config.counts or graph_stats(config.store, base),
                 "profiles": [(_local(r["person"].value, base), r["name"].value if r["name"]
@@ -152,7 +152,7 @@ def entity(path: str) -> Response:
     config = get_config()
     if config.base is None:  # a plain RDF file: its IRIs are not ours to dereference
         return _not_found()
-    reader = Reader(config.store, config.base, config.union)
+    reader = Reader(config.store, config.base)
     paths = _requested_paths(path)
     suffix = paths[0].rpartition(".")[2] if "." in paths[0] else None
     iri = None

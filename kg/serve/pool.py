@@ -81,7 +81,6 @@ class QueryJob:
     base: str
     #: predeclare the graph's prefixes (schema:, kg:, …): only for a built graph
     graph_prefixes: bool
-    union: bool
     results_media: str | None
     graph_media: str | None
     default_graphs: tuple[str, ...] = ()
@@ -131,8 +130,6 @@ def _evaluate(store: Any, job: QueryJob) -> tuple[str, Any, Any]:
         options["prefixes"] = prefixes(job.base)
     if job.default_graphs:
         options["default_graph"] = [NamedNode(g) for g in job.default_graphs]
-    elif job.union:
-        options["use_default_graph_as_union"] = True
     if job.named_graphs:
         options["named_graphs"] = [NamedNode(g) for g in job.named_graphs]
     options["custom_functions"] = functions_in(job.search_index)

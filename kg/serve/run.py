@@ -102,7 +102,7 @@ def serve_local(source: GraphSource, listen: Listen, say: Say) -> None:
         say(f"loading {len(graph):,} quads into {listen.workers} query worker(s)…")
         pool = QueryPool(GraphSource("snapshot", snapshot), size=listen.workers,
                          timeout=listen.timeout, max_queued=listen.max_queued).start()
-        config = _config(listen, store=graph, base=base, union=False,
+        config = _config(listen, store=graph, base=base,
                          pool=pool, counts=_counts(source, listen),
                          modified=_modified(source, listen),
                          search=_search_index(source, say, Path(scratch)))
@@ -136,7 +136,7 @@ def _serve_from_disk(source: GraphSource, listen: Listen, say: Say) -> None:
     say(f"opening the store read-only in {listen.workers} query worker(s)…")
     pool = QueryPool(source, size=listen.workers, timeout=listen.timeout,
                      max_queued=listen.max_queued).start()
-    config = _config(listen, store=source.load(), base=source.base(), union=False, pool=pool,
+    config = _config(listen, store=source.load(), base=source.base(), pool=pool,
                      counts=_counts(source, listen), modified=_modified(source, listen),
                      search=_search_index(source, say))
     try:

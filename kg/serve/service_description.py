@@ -1,10 +1,10 @@
 """The SPARQL service description (W3C SPARQL 1.1 Service Description) of this endpoint.
 
 Built as RDF with pyoxigraph and serialised by it. The default dataset is described as the data
-is: the default graph (the merged graph, or with `union` the union the engine computes) and
-each named graph, each with its `void:triples`. The saved queries are attached with
-`dcterms:hasPart` (no domain: `schema:hasPart` wants a creative work, and an `sd:Service` is
-none), so that a client can discover them from the endpoint alone.
+is: the default graph (for a built store, the merged graph) and each named graph, each with its
+`void:triples`. The saved queries are attached with `dcterms:hasPart` (no domain:
+`schema:hasPart` wants a creative work, and an `sd:Service` is none), so that a client can
+discover them from the endpoint alone.
 """
 
 from __future__ import annotations
@@ -42,12 +42,12 @@ class Graphs:
     named: list[tuple[str, int]]
 
 
-def graph_sizes(store: Any, union: bool) -> Graphs:
+def graph_sizes(store: Any) -> Graphs:
     """Count the triples of the default graph and of each named graph, as queries see them.
 
     `store` is a pyoxigraph Store or a RemoteStore (both answer `run_query`).
     """
-    default = run_query(store, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", union=union)
+    default = run_query(store, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
     named = run_query(store, "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } "
                              "GROUP BY ?g ORDER BY ?g")
     assert isinstance(default, QuerySolutions) and isinstance(named, QuerySolutions)
@@ -55,12 +55,12 @@ def graph_sizes(store: Any, union: bool) -> Graphs:
     return Graphs(total, [(row[0].value, int(row[1].value)) for row in named])
 
 
-def service_description(endpoint: str, union: bool, update: str | None,
+def service_description(endpoint: str, update: str | None,
                         saved: Iterable[Saved], queries_url: str, graphs: Graphs) -> Store:
     """The description of the endpoint at `endpoint` (`update`: the update URL, if any)."""
     sd = {t: NamedNode(SD + t) for t in (
         "Service", "endpoint", "supportedLanguage", "SPARQL11Query", "SPARQL11Update",
-        "resultFormat", "feature", "UnionDefaultGraph", "BasicFederatedQuery",
+        "resultFormat", "BasicFederatedQuery",
         "defaultDataset", "Dataset", "defaultGraph", "namedGraph", "NamedGraph", "Graph",
         "name", "graph")}
     service = NamedNode(endpoint)
@@ -70,8 +70,6 @@ def service_description(endpoint: str, union: bool, update: str | None,
         (service, sd["supportedLanguage"], sd["SPARQL11Query"]),
     ]
     triples += [(service, sd["resultFormat"], NamedNode(FORMATS + f)) for f in _RESULT_FORMATS]
-    if union:
-        triples.append((service, sd["feature"], sd["UnionDefaultGraph"]))
     if update:
         triples.append((service, sd["supportedLanguage"], sd["SPARQL11Update"]))
     dataset = BlankNode()

@@ -144,7 +144,6 @@ def endpoint() -> Response:
         text=query,
         base=config.base or request.base_url,
         graph_prefixes=config.base is not None,
-        union=config.union,
         results_media=results[0] if results else None,
         graph_media=graphs[0] if graphs else None,
         default_graphs=tuple(params.getlist("default-graph-uri")),
@@ -208,7 +207,7 @@ def _forward(remote: RemoteStore, job: QueryJob) -> Response:
     params += [("named-graph-uri", g) for g in job.named_graphs]
     try:
         response = remote.forward_query(_head(job) + job.text, accept,
-                                        job.union and not job.default_graphs, params)
+                                        params)
     except StoreTimeout as e:
         return _text(504, str(e))
     except StoreError as e:
@@ -235,11 +234,10 @@ def _description() -> Response:
     root = (config.base or request.host_url).rstrip("/")
     graphs = current_app.extensions.get(_GRAPHS_CACHE)
     if graphs is None:  # full-graph counts: once per app (dropped with the caches on update)
-        graphs = graph_sizes(config.store, config.union)
+        graphs = graph_sizes(config.store)
         current_app.extensions[_GRAPHS_CACHE] = graphs
     store = service_description(
         endpoint=f"{root}/sparql",
-        union=config.union,
         update=f"{root}/update" if config.allow_update else None,
         saved=saved_queries().values(),
         queries_url=f"{root}/queries",

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 Result = QuerySolutions | QueryBoolean | QueryTriples
 
 
-def run_query(store: Store | RemoteStore, query: str, base: str | None = None, union: bool = False,
+def run_query(store: Store | RemoteStore, query: str, base: str | None = None,
               **options: Any) -> Result:
     """Evaluate `query`; raises QueryError with the parser's line and column when it is invalid,
     or when it nests deeper than the engine can parse without overflowing its stack."""
@@ -34,7 +34,6 @@ def run_query(store: Store | RemoteStore, query: str, base: str | None = None, u
             query,
             base_iri=base,
             prefixes=prefixes(base),
-            use_default_graph_as_union=union,
             **options,
         )
     except SyntaxError as e:

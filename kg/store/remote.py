@@ -102,13 +102,10 @@ class RemoteStore:
     def _post(self, path: str, **kwargs: Any) -> requests.Response:
         return self._send("POST", path, **kwargs)
 
-    def forward_query(self, query: str, accept: str, union: bool,
+    def forward_query(self, query: str, accept: str,
                       params: list[tuple[str, str]]) -> requests.Response:
         """Send a protocol query as is and hand back the server's response (for /sparql)."""
-        url_params = list(params)
-        if union and self.paths.union_parameter:
-            url_params.append((self.paths.union_parameter, ""))
-        return self._post(self.paths.query, params=url_params, data={"query": query},
+        return self._post(self.paths.query, params=list(params), data={"query": query},
                           headers={"Accept": accept}, stream=True)
 
     # -- the pyoxigraph.Store subset ----------------------------------------------------------

@@ -1,7 +1,7 @@
 """Check a graph against the SHACL shapes in `ontology/shapes.ttl` with pyshacl.
 
-pyshacl works on rdflib graphs, so the store's triples (the union of all graphs) are handed
-over once as N-Triples; the shapes file uses relative IRIs resolved against the base IRI.
+pyshacl works on rdflib graphs, so the store's default graph (the merged graph) is handed
+over once as N-Triples.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def shapes_graph(base: str, path: Path | None = None) -> Graph:
 
 
 def validate_store(store: Store, base: str) -> ValidationReport:
-    """Validate the union of the store's graphs; the report text is pyshacl's own."""
+    """Validate the store's default graph (the merged graph); the report text is pyshacl's."""
     result = run_query(store, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", base)
     assert isinstance(result, QueryTriples)
     data = Graph().parse(data=result.serialize(format=RdfFormat.N_TRIPLES), format="nt")
