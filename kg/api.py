@@ -59,6 +59,6 @@ def dataset(store: str | Path = DEFAULT_STORE) -> Dataset:
     """
     db, info = open_read_only(Path(store))
     graphs = Dataset(store=OxigraphStore(store=db), default_union=False)
-    for name, namespace in prefixes(info.base).items():
+    for name, namespace in prefixes().items():
         graphs.bind(name, namespace, override=True)
     return graphs

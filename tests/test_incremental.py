@@ -92,7 +92,7 @@ def test_a_bad_edit_leaves_the_previous_store(profiles: Path, tmp_path: Path):
 def _term(name: str):
     from kg.mapping.vocab import kg_terms
 
-    return getattr(kg_terms(BASE), name)
+    return getattr(kg_terms(), name)
 
 
 def test_a_change_to_the_mapping_rebuilds_everything(profiles: Path, tmp_path: Path, monkeypatch):

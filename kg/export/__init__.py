@@ -18,8 +18,9 @@ from pyoxigraph import RdfFormat, serialize
 from kg.config import DEFAULT_LICENSE, VOID_FILE
 from kg.export.dumps import DUMP_NAME, write_dump
 from kg.formats import DUMPS
+from kg.mapping.vocab import prefix_map
 from kg.metadata.context import CONTEXT_PATH, context
-from kg.metadata.void import REPORT_FILE, DumpFile, Release, void_description, void_prefixes
+from kg.metadata.void import REPORT_FILE, DumpFile, Release, void_description
 from kg.store.local import open_read_only
 from kg.store.validate import validate_store
 
@@ -68,7 +69,7 @@ def export(
     description = void_description(store, release, dumps)
     with (out_dir / (VOID_FILE + ".partial")).open("wb") as f:
         serialize(description, f, RdfFormat.TURTLE,
-                  prefixes=void_prefixes(info.base))
+                  prefixes=prefix_map("void"))
     (out_dir / (VOID_FILE + ".partial")).replace(out_dir / VOID_FILE)
     if not validate:
         (out_dir / REPORT_FILE).unlink(missing_ok=True)

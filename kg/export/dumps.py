@@ -44,12 +44,12 @@ def write_dump(store: Store, base: str, fmt: str, out_dir: Path, compress: bool)
         with wrapper as stream:
             output = cast(IO[bytes], stream)
             if rdf_format in (RdfFormat.N_QUADS, RdfFormat.TRIG):
-                store.dump(output, rdf_format, prefixes=prefixes(base))
+                store.dump(output, rdf_format, prefixes=prefixes())
             elif rdf_format is RdfFormat.JSON_LD:
                 write_jsonld(merged_triples(store), output, base)
             else:
                 store.dump(output, rdf_format, from_graph=DefaultGraph(),
-                           prefixes=prefixes(base))
+                           prefixes=prefixes())
     partial.replace(path)
     return DumpFile(path, fmt, media_type, path.stat().st_size, sha256_of(path), compress)
 

@@ -52,7 +52,7 @@ def arxiv_links(store: Store, base: str) -> list[Link]:
 
 def github_links(store: Store, base: str) -> list[Link]:
     """kg:ownerAccount from each GitHub repository to its owner's account."""
-    owner_account = kg_terms(base).ownerAccount
+    owner_account = kg_terms().ownerAccount
     links = []
     for row in _rows(store, base, _REPOSITORIES):
         canonical = normalise(row["url"])

@@ -96,7 +96,7 @@ def link_node(mint: Minter, source: str, link: Link) -> NamedNode:
 
 def link_quads(mint: Minter, run: Run, links: list[Link]) -> Iterator[Quad]:
     """Every quad of the link graph of `run.source`, ready for `replace_graphs`."""
-    kg = kg_terms(mint.base)
+    kg = kg_terms()
     graph = mint.link_graph(run.source)
     activity = mint.link_part(run.source, "activity")
     when = _time(run.ended)
@@ -126,7 +126,7 @@ def link_quads(mint: Minter, run: Run, links: list[Link]) -> Iterator[Quad]:
 
 
 def _activity(mint: Minter, run: Run, quad: QuadOf) -> Iterator[Quad]:
-    kg = kg_terms(mint.base)
+    kg = kg_terms()
     activity = mint.link_part(run.source, "activity")
     agent = mint.link_part(run.source, "agent")
     label = _n(RDFS, "label")

@@ -62,7 +62,7 @@ class Mapper:
 
     def __post_init__(self) -> None:
         self.mint = Minter(self.base)
-        self.kg = vocab.kg_terms(self.base)
+        self.kg = vocab.kg
         self.categories = categories()
         self._extractor = KeyphraseExtractor() if self.keyphrases else None
         self._persons: dict[str, NamedNode] = {}

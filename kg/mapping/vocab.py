@@ -120,7 +120,7 @@ XSD_HEX_BINARY = NamedNode(XSD + "hexBinary")
 kg = _Terms(KG, KG_TERMS)
 
 
-def kg_terms(_base: str | None = None) -> _Terms:
+def kg_terms() -> _Terms:
     """Our own terms (`kg:`); the same for every base IRI (see the module's docstring)."""
     return kg
 
@@ -155,7 +155,7 @@ def prefix_lines(subset: str) -> str:
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIX_SETS[subset].items())
 
 
-def prefixes(_base: str | None = None) -> dict[str, str]:
+def prefixes() -> dict[str, str]:
     """Prefixes every query may use without declaring them, and every Turtle output declares."""
     return prefix_map("graph")
 

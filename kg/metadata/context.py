@@ -23,9 +23,9 @@ _NATIVE = {XSD.string, XSD.integer, XSD.boolean}
 @cache
 def context(base: str) -> dict[str, Any]:
     """The @context of our JSON-LD: prefixes plus one short key per term."""
-    ctx: dict[str, Any] = dict(sorted(prefixes(base).items()))
+    ctx: dict[str, Any] = dict(sorted(prefixes().items()))
     coercions = _coercions(base)
-    kg = kg_terms(base)
+    kg = kg_terms()
     for name in sorted(SCHEMA_TERMS):
         _define(ctx, name, getattr(schema, name).value, coercions)
     for name in sorted(KG_TERMS):

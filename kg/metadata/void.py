@@ -39,7 +39,6 @@ from kg.mapping.vocab import (
     SPDX,
     VOID,
     XSD,
-    prefix_map,
 )
 from kg.metadata.context import CONTEXT_PATH
 from kg.store.query import run_query
@@ -58,8 +57,6 @@ SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
 SHACL_SPEC = "https://www.w3.org/TR/shacl/"
 
 
-def void_prefixes(_base: str | None = None) -> dict[str, str]:
-    return prefix_map("void")
 
 #: a triple of the description, before it becomes a pyoxigraph Triple
 _Triple = tuple[Any, Any, Any]

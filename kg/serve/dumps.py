@@ -18,14 +18,16 @@ from pyoxigraph import RdfFormat, Triple, parse, serialize
 
 from kg.config import VOID_FILE
 from kg.formats import of_file
+from kg.mapping.vocab import prefix_map
 from kg.metadata.context import CONTEXT_PATH, context
-from kg.metadata.void import Release, void_description, void_prefixes
+from kg.metadata.void import Release, void_description
 from kg.serve.config import get_config
 from kg.serve.negotiation import GRAPHS, choose
 
 bp = Blueprint("dumps", __name__, template_folder="templates")
 #: app.extensions key of the generated VoID (dropped with the other caches after an update)
 _VOID_CACHE = "kg.void"
+_WRITTEN_VOID_CACHE = "kg.void.written"
 
 
 def _files() -> list[dict[str, object]]:
@@ -72,10 +74,16 @@ def void() -> Response:
     base = config.base or request.url_root
     written = config.dumps_dir / VOID_FILE if config.dumps_dir is not None else None
     if written is not None and written.is_file():
-        # parsed, never loaded into a Store: that would turn xsd:nonNegativeInteger into
-        # xsd:integer (kg.metadata.void)
-        description: list[Triple] = [
-            q.triple for q in parse(path=str(written), format=RdfFormat.TURTLE)]
+        # parsed once per version of the file (an export may replace it meanwhile), never
+        # loaded into a Store: that would turn xsd:nonNegativeInteger into xsd:integer
+        version = (str(written), written.stat().st_mtime_ns)
+        parsed: tuple[tuple[str, int], list[Triple]] | None = \
+            current_app.extensions.get(_WRITTEN_VOID_CACHE)
+        if parsed is None or parsed[0] != version:
+            parsed = version, [q.triple for q in parse(path=str(written),
+                                                       format=RdfFormat.TURTLE)]
+            current_app.extensions[_WRITTEN_VOID_CACHE] = parsed
+        description: list[Triple] = parsed[1]
     else:  # counted once per graph: the counts are full-graph aggregates
         cached: list[Triple] | None = current_app.extensions.get(_VOID_CACHE)
         if cached is not None:
@@ -85,5 +93,5 @@ def void() -> Response:
             description = void_description(config.store, Release(base, now, now), [])
             current_app.extensions[_VOID_CACHE] = description
     media, fmt = choose(request.accept_mimetypes, GRAPHS) or ("text/turtle", RdfFormat.TURTLE)
-    body = serialize(description, format=fmt, prefixes=void_prefixes(base))
+    body = serialize(description, format=fmt, prefixes=prefix_map("void"))
     return Response(body, mimetype=media, headers={"Vary": "Accept"})

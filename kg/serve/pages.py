@@ -95,7 +95,7 @@ def _negotiate(suffix: str | None) -> tuple[str, RdfFormat | None] | None:
 
 
 def _rdf(triples: list[Triple], media: str, fmt: RdfFormat, base: str) -> Response:
-    body = serialize(triples, format=fmt, prefixes=prefixes(base))
+    body = serialize(triples, format=fmt, prefixes=prefixes())
     return Response(body, mimetype=media, headers={"Vary": "Accept"})
 
 

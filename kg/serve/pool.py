@@ -127,7 +127,7 @@ def _evaluate(store: Any, job: QueryJob) -> tuple[str, Any, Any]:
     """(media type, lazy result, serialisation format) of `job`; raises as `execute_query`."""
     options: dict[str, Any] = {"base_iri": job.base}
     if job.graph_prefixes:
-        options["prefixes"] = prefixes(job.base)
+        options["prefixes"] = prefixes()
     if job.default_graphs:
         options["default_graph"] = [NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
@@ -196,7 +196,7 @@ def execute_update(store: Any, job: UpdateJob) -> None:
     """Raises EngineRefused for an update the engine refuses."""
     options: dict[str, Any] = {"base_iri": job.base}
     if job.graph_prefixes:
-        options["prefixes"] = prefixes(job.base)
+        options["prefixes"] = prefixes()
     try:
         store.update(job.text, **options)
     except (SyntaxError, ValueError) as e:

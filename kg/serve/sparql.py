@@ -195,7 +195,7 @@ def _died(kind: str) -> Response:
 
 
 def _head(job: QueryJob | UpdateJob) -> str:
-    return header(job.base, prefixes(job.base) if job.graph_prefixes else None)
+    return header(job.base, prefixes() if job.graph_prefixes else None)
 
 
 def _forward(remote: RemoteStore, job: QueryJob) -> Response:
@@ -308,7 +308,7 @@ def update() -> Response:
         return _text(400, str(e))
     try:
         check_update(text, config.load_from, job.base,
-                     prefixes(job.base) if job.graph_prefixes else None)
+                     prefixes() if job.graph_prefixes else None)
     except Refused as e:
         return _text(e.status, str(e))
     if config.remote is not None:

@@ -33,7 +33,7 @@ def run_query(store: Store | RemoteStore, query: str, base: str | None = None,
         return store.query(
             query,
             base_iri=base,
-            prefixes=prefixes(base),
+            prefixes=prefixes(),
             **options,
         )
     except SyntaxError as e:
