@@ -11,10 +11,11 @@ highlighting and counting are tantivy's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import tantivy
@@ -140,16 +141,19 @@ class SearchIndex:
                  if kinds else sum(count for _, count in facets["kind"]))
         return SearchResult(text, total, offset, limit, hits, facets)
 
-    def scores(self, text: str, limit: int = 10_000) -> dict[str, float]:
+    def scores(self, text: str, limit: int = 10_000) -> Mapping[str, float]:
         """IRI → score of the best `limit` hits of `text` (for `kg:search` and reconciliation).
-        Raises SearchError for a bad text."""
-        return dict(self._scores(text, limit))
+        Raises SearchError for a bad text.
 
-    def _all_scores(self, text: str, limit: int) -> tuple[tuple[str, float], ...]:
+        `kg:search` asks once per solution row: the answer is cached and handed out read-only,
+        never copied (a copy of 10,000 entries per row was most of such a query's time)."""
+        return self._scores(text, limit)
+
+    def _all_scores(self, text: str, limit: int) -> Mapping[str, float]:
         found = self._searcher.search(self._matching(self.words(text)), limit,
                                       weight_by_field="rank")
-        return tuple((self._searcher.doc(address)["iri"][0], score)
-                     for score, address in found.hits)
+        return MappingProxyType({self._searcher.doc(address)["iri"][0]: score
+                                 for score, address in found.hits})
 
     def best(self, text: str, kinds: Sequence[str], limit: int) -> list[Hit]:
         """The best `limit` hits of `text` among `kinds`, without highlighting."""
