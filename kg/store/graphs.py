@@ -8,15 +8,14 @@ graphs, and swap the copy in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 from pyoxigraph import NamedNode, Quad, Store
 
 from kg.errors import StoreError
 from kg.mapping.iris import LINK_GRAPHS
-from kg.store.manifest import DATABASE, read_info, read_manifest, write_manifest
+from kg.store.manifest import DATABASE, info_from, read_info, read_manifest, write_manifest
 from kg.store.merge import derive
 from kg.store.stats import graph_stats
 from kg.store.swap import build_aside, copy_index, current_build, writer_lock
@@ -37,7 +36,6 @@ def kept_graphs(build_dir: Path, base: str) -> Iterator[Quad]:
 def replace_graphs(
     store_dir: Path,
     replacements: Mapping[NamedNode, Iterable[Quad]],
-    update_manifest: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, int]:
     """Swap in a copy of the store where each graph of `replacements` holds only its new quads.
 
@@ -45,19 +43,19 @@ def replace_graphs(
     no store at `store_dir`.
     """
     with writer_lock(store_dir):
-        return _replace(store_dir, replacements, update_manifest)
+        return _replace(store_dir, replacements)
 
 
 def _replace(
     store_dir: Path,
     replacements: Mapping[NamedNode, Iterable[Quad]],
-    update_manifest: Callable[[dict[str, Any]], None] | None,
 ) -> dict[str, int]:
     current = current_build(store_dir)
     if current is None:
         raise StoreError(f"{store_dir}: no scholarkg store here; build one with "
                          f"'kg build seeds/ --store {store_dir}'")
-    info = read_info(current)
+    manifest = read_manifest(current)  # read once: the base below, the counts replaced
+    info = info_from(manifest, current)
     with build_aside(store_dir) as aside:
         Store.read_only(str(current / DATABASE)).backup(str(aside / DATABASE))
         store = Store(str(aside / DATABASE))
@@ -70,9 +68,6 @@ def _replace(
         copy_index(current, aside)
         counts = graph_stats(store, info.base)
         del store
-        manifest = read_manifest(current)
         manifest["counts"] = counts
-        if update_manifest is not None:
-            update_manifest(manifest)
         write_manifest(aside, manifest)
     return counts
