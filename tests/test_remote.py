@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -207,5 +208,21 @@ def test_a_killed_upload_leaves_its_staged_graphs_out_of_what_is_served(runner, 
         query = runner.invoke(main, ["query", "SELECT (COUNT(*) AS ?n) { ?p a schema:Person }",
                                      "--store", server.url, "--format", "csv"])
         assert query.output == "n\n74\n"
+    finally:
+        server.stop()
+
+
+def test_a_profile_named_merged_does_not_collide_with_the_merged_graph(tmp_path):
+    """Regression (found in review): the merged graph was staged under the name a profile file
+    `merged.txt` stages its graph under; the switch then failed, or mixed the two."""
+    named = tmp_path / "merged.txt"
+    shutil.copy(SEED, named)
+    server = Oxigraph(tmp_path / "db")
+    store = RemoteStore(server.url)
+    try:
+        build_remote([named], store, base=BASE, as_of=AS_OF, keyphrases=False)
+        assert value(store, "SELECT (COUNT(*) AS ?n) { ?p a schema:ScholarlyArticle }") == "50"
+        assert value(store, f"""SELECT (COUNT(*) AS ?n) {{ GRAPH <{BASE}graph/merged> {{
+                                ?p a schema:ScholarlyArticle }} }}""") == "50"
     finally:
         server.stop()

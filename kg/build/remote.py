@@ -79,8 +79,8 @@ def build_remote(sources: list[Path], remote: RemoteStore, options: Options,
     graphs: list[NamedNode | DefaultGraph] = [*named, DefaultGraph()]  # the merged graph too
     try:
         for graph in graphs:
-            staged = mapper.mint.staging_graph(stamp, graph if isinstance(graph, NamedNode)
-                                               else mapper.mint.graph("merged"))
+            staged = (mapper.mint.staging_graph(stamp, graph) if isinstance(graph, NamedNode)
+                      else mapper.mint.staging_default_graph(stamp))
             remote.put_graph(staged, local.dump(format=RdfFormat.N_TRIPLES, from_graph=graph)
                              or b"")
             moves.append((staged, graph))

@@ -180,6 +180,11 @@ class Minter:
             f"other/{_digest(graph.value, 16)}"
         return self._iri(f"{STAGING_GRAPHS}{stamp}/{rest}")
 
+    def staging_default_graph(self, stamp: str) -> NamedNode:
+        """Where a build into a remote store uploads the merged (default) graph: `@merged`, a
+        name no profile file's graph can have (file names are percent-escaped there)."""
+        return self._iri(f"{STAGING_GRAPHS}{stamp}/@merged")
+
     def dataset(self) -> NamedNode:
         """This graph as a VoID dataset: what every linkset links from."""
         return self._iri(VOID_DATASET)
