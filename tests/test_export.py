@@ -187,8 +187,9 @@ def test_export_cli_and_served_files(runner, seed_store_dir, tmp_path, app):
         assert download.data == (out / "scholarkg.ttl.gz").read_bytes()
         download.close()
         void = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
-        assert Graph().parse(data=void.data, format="turtle") is not None
-        assert b"scholarkg.nq.gz" in void.data
+        served = Graph().parse(data=void.data, format="turtle")
+        dumps = {str(o) for o in served.objects(None, URIRef(VOID + "dataDump"))}
+        assert dumps == {BASE + "dumps/scholarkg.nq.gz", BASE + "dumps/scholarkg.ttl.gz"}
         assert client.get("/dumps/nope.ttl").status_code == 404
         context = client.get("/context.jsonld").get_json()
         assert context["@context"]["hIndex"] == "https://w3id.org/scholarkg/ontology#hIndex"
