@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kg.link.model import (
     Candidate,
     LocalGraph,
@@ -173,3 +175,55 @@ def test_one_person_of_theirs_on_both_papers_is_linked():
     (decision,) = match_persons(local, reference, papers, LIMITS)
     assert (decision.outcome, decision.best.external, decision.best.score) == (
         Outcome.SAME_AS, "ref:peng-2", 0.95)
+
+
+def _first_author_only(ordinal: int | None, outcome_of_paper: Outcome = Outcome.SAME_AS
+                       ) -> tuple[LocalGraph, Reference, list]:
+    """Our paper with Wei Peng first of a byline of two; their record lists no one else."""
+    paper = LocalPaper("ours:paper/3", "Graph Learning for Micro-Expression Recognition", 2022,
+                       False, ((PENG, "Wei Peng"), (ZHAO, "Guoying Zhao")), listed=2)
+    local = LocalGraph({paper.iri: paper}, {PENG: LocalPerson(
+        PENG, ("Wei Peng",), frozenset({paper.iri}), frozenset({"Guoying Zhao"}))})
+    reference = Reference(
+        works={"ref:w": RefWork("ref:w", paper.title, 2022,
+                                (RefAuthor("Wei Peng", "ref:peng", ordinal),))},
+        persons={"ref:peng": RefPerson("ref:peng", ("Wei Peng",))})
+    best = Candidate(paper.iri, "ref:w", 1.0 if outcome_of_paper is Outcome.SAME_AS else 0.8, ())
+    return local, reference, [decide("paper", paper.iri, [best], LIMITS)]
+
+
+def test_the_same_place_in_both_bylines_counts_as_a_co_author_would():
+    """A record listing its first author alone shows no co-author; the place it states is
+    the byline evidence left: first author of both on a sameAs paper gives owl:sameAs."""
+    local, reference, papers = _first_author_only(1)
+    (decision,) = match_persons(local, reference, papers, LIMITS)
+    assert (decision.outcome, decision.best.score) == (Outcome.SAME_AS, 0.9)
+    assert decision.best.evidence[-1] == "author 1 of both bylines of ours:paper/3"
+
+
+@pytest.mark.parametrize(("ordinal", "outcome_of_paper"), [
+    (None, Outcome.SAME_AS),         # the source states no place
+    (2, Outcome.SAME_AS),            # another place than ours
+    (1, Outcome.CLOSE_MATCH),        # the paper itself is only a closeMatch
+])
+def test_no_agreeing_place_on_a_same_as_paper_leaves_a_close_match(ordinal, outcome_of_paper):
+    local, reference, papers = _first_author_only(ordinal, outcome_of_paper)
+    (decision,) = match_persons(local, reference, papers, LIMITS)
+    assert decision.outcome is (Outcome.CLOSE_MATCH if outcome_of_paper is Outcome.SAME_AS
+                                else Outcome.BELOW)
+    assert decision.best.score == (0.85 if outcome_of_paper is Outcome.SAME_AS else 0.625)
+    assert not any("bylines" in e for e in decision.best.evidence)
+
+
+def test_byline_evidence_adds_at_most_two_co_authors_worth():
+    record = RefPerson("ref:peng-2", ("Wei Peng",))
+    candidate = score_person(PENG_PERSON, record, {PAPER.iri: 1.0},
+                             ["Guoying Zhao", "Yang Liu"], frozenset(), {PAPER.iri: 2})
+    assert candidate.score == 0.95
+    assert candidate.evidence[-1] == "author 2 of both bylines of ours:paper/1"
+
+
+def test_a_place_in_the_byline_never_links_a_name_without_a_shared_paper():
+    """The place is read only on a shared paper: a namesake found by name gets none."""
+    namesake = RefPerson("ref:peng-1", ("Wei Peng",))
+    assert score_person(PENG_PERSON, namesake, {}, [], frozenset()).score == 0.4

@@ -434,3 +434,29 @@ def test_openalex_keeps_only_wanted_author_records_in_either_order(store, tmp_pa
         assert set(reference.persons) == {"https://openalex.org/A1"}
         assert reference.persons["https://openalex.org/A1"].ids == frozenset(
             {"https://orcid.org/0000-0002-1825-0097"})
+
+
+def test_openalex_states_a_place_in_the_byline_only_for_its_first_author(store, tmp_path):
+    """A record may list some authors only: "last" or an index in the list need not be the
+    byline's place, "first" is."""
+    from kg.link.backends import no_progress
+    from kg.link.local import read_local
+    from kg.link.sources.openalex import read_snapshot
+
+    work = {"id": "https://openalex.org/W1", "publication_year": 2022,
+            "title": "Data Leakage and Evaluation Issues in Micro-Expression Analysis",
+            "authorships": [
+                {"author_position": "first", "author": {"id": "https://openalex.org/A1",
+                                                        "display_name": "Tuomas Varanka"}},
+                {"author_position": "last", "author": {"id": "https://openalex.org/A2",
+                                                       "display_name": "Guoying Zhao"}}]}
+    works = tmp_path / "works.jsonl"
+    works.write_text(json.dumps(work) + "\n")
+    local = read_local(store, BASE)
+    reference = read_snapshot([works], local, no_progress)
+    assert [(a.name, a.ordinal) for a in reference.works["https://openalex.org/W1"].authors] \
+        == [("Tuomas Varanka", 1), ("Guoying Zhao", None)]
+    (ours,) = [p for p in local.papers.values() if p.title == work["title"]]
+    # "Tuomas Varanka, Yante Li, Wei Peng et al." and Guoying Zhao's page: three placed
+    assert ours.listed == 3
+    assert [name for _, name in ours.authors][:3] == ["Tuomas Varanka", "Yante Li", "Wei Peng"]

@@ -69,8 +69,26 @@ def test_the_real_records_give_no_owl_same_as_but_the_one_true_pair(seed_dir):
          "https://openalex.org/W4385805084"),
         ("paper/modality-unifying-network-for-visible-2023", "closeMatch",
          "https://openalex.org/W4390872891"),
-        ("person/zitong-yu", "closeMatch", "https://openalex.org/A5062522283"),
+        ("person/zitong-yu", "sameAs", "https://openalex.org/A5062522283"),
+        ("person/zitong-yu", "sameAs", "https://orcid.org/0000-0001-6505-3304"),
     }
+
+
+def test_the_first_author_of_a_record_listing_no_one_else_is_same_as(seed_dir):
+    """Regression (issue 12, recall 0.857 on the real set): Zitong Yu got only skos:closeMatch
+    (0.85) to A5062522283, so its ORCID iD was not taken. Input: the real record W4312358294
+    lists its first author alone, so no co-author could ever be seen; the byline's place
+    (first author of both) is the evidence that remains, and it adds what a co-author would."""
+    report = link_source(seed_dir, "openalex", dumps=[REAL], dry_run=True)
+    names = names_of(seed_dir)
+    (person,) = [d for d in report.decisions if d.kind == "person"]
+    assert (names[person.local], person.outcome, person.best.external, person.best.score) == (
+        "person/zitong-yu", Outcome.SAME_AS, "https://openalex.org/A5062522283", 0.9)
+    paper = next(iri for iri, name in names.items()
+                 if name == "paper/physformer-facial-video-based-physiological-2021")
+    assert person.best.evidence == (
+        "name similarity 1.000 (Zitong Yu ~ Zitong Yu)", f"shared paper {paper}",
+        f"author 1 of both bylines of {paper}")
 
 
 @pytest.mark.parametrize(("ours", "theirs", "marks"), [

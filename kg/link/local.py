@@ -49,8 +49,11 @@ def read_local(store: Store, base: str, current: NamedNode | None = None) -> Loc
     """Papers and persons of the union of all graphs; `known` leaves out the graph `current`
     (the one being replaced), so a source is never its own evidence."""
     authors: dict[str, dict[str, str]] = defaultdict(dict)
+    placed: dict[str, set[str]] = defaultdict(set)  # paper → persons with a byline position
     for row in _rows(store, base, _AUTHORS):
         authors[row["paper"].value].setdefault(row["person"].value, row["name"].value)
+        if row["position"] is not None:
+            placed[row["paper"].value].add(row["person"].value)
     for row in _rows(store, base, _OWNERS):
         authors[row["paper"].value].setdefault(row["person"].value, row["name"].value)
     papers = {}
@@ -63,7 +66,8 @@ def read_local(store: Store, base: str, current: NamedNode | None = None) -> Loc
             iri=iri, title=row["title"].value, year=int(date[:4]), year_inferred=inferred,
             authors=tuple(authors[iri].items()),
             month=int(month) if month.isdigit() and not inferred else None,
-            abstract=abstract.value if abstract is not None else None)
+            abstract=abstract.value if abstract is not None else None,
+            listed=len(placed[iri]))
     names: dict[str, set[str]] = defaultdict(set)
     works: dict[str, set[str]] = defaultdict(set)
     for paper in papers.values():

@@ -13,10 +13,13 @@ from enum import Enum
 
 @dataclass(frozen=True, slots=True)
 class RefAuthor:
-    """One author of a reference work: the person record when the source links one."""
+    """One author of a reference work: the person record when the source links one, and the
+    author's place in the byline when the source states it (1: the first author; None when the
+    source does not say, or lists only some authors without their places)."""
 
     name: str
     person: str | None = None
+    ordinal: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,8 @@ class Reference:
 class LocalPaper:
     """A paper of our graph. `authors` are (person IRI, name) in list order, profile owners
     last: a profile lists its owner's papers even when the author list ends in "et al.".
+    The first `listed` of them are the byline as the profile gives it, in its order (author
+    1, 2…); the others are owners the "et al." cut, whose place is unknown.
     """
 
     iri: str
@@ -72,6 +77,7 @@ class LocalPaper:
     authors: tuple[tuple[str, str], ...]
     month: int | None = None  # of the date the profile gives (an arXiv date, usually)
     abstract: str | None = None
+    listed: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,13 +5,23 @@ the name of ours on that paper, and (2) the source's persons found by one of our
 pair gets
 
     score = 0.40 × name + 0.45 for a shared paper (+0.05 for each further one, up to +0.10)
-            + 0.05 for a shared co-author (+0.05 for a second) + 0.50 for an agreeing identifier
+            + 0.05 for a shared co-author, or for the same place in the byline of a shared
+              paper (at most +0.10 for the two together) + 0.50 for an agreeing identifier
 
 capped at 1. A shared paper counts fully when the paper link is owl:sameAs, half when it is
 skos:closeMatch, not at all when the work is only another version of ours (an extension: its
 authors may differ, and its record's ORCID iDs are not ours to take). So a name alone, even with
 co-authors in common, stays below 0.75: Yang Liu, Wei Peng or Jie Zhang are never linked on
-their name. An identifier of the same register that
+their name.
+
+The byline of a shared paper is where a name is seen beside the rest of the paper: its
+co-authors, and its place. A source may list only some authors of a work (OpenAlex records
+often show the first author alone), and then no co-author can be seen at all; the place it
+states still can. The first author of both bylines, with the same name, on a work linked by
+owl:sameAs is that byline read a second time, so it counts as a co-author in common would
+(and never without a shared paper, so a name still never links alone).
+
+An identifier of the same register that
 differs from one another source linked (two ORCID iDs) rules the pair out. When our one name
 shares papers with two persons of the source, the name stands for two people in our graph:
 no link, reported as ambiguous.
@@ -37,6 +47,8 @@ from kg.link.similarity import name_similarity, name_tokens, spelling_key
 
 NAME_MATCH = 0.75
 PAPER_WEIGHT = {Outcome.SAME_AS: 1.0, Outcome.CLOSE_MATCH: 0.5}
+#: what one piece of byline evidence adds: a co-author in common, or the same place
+BYLINE = 0.05
 
 
 def _best_name(ours: tuple[str, ...], theirs: tuple[str, ...]) -> tuple[float, str, str]:
@@ -74,8 +86,11 @@ class _Coauthors:
 
 
 def score_person(person: LocalPerson, other: RefPerson, papers: dict[str, float],
-                 coauthors: list[str], known: frozenset[str]) -> Candidate:
-    """The scored pair and its evidence. `papers`: our paper IRI → weight of its link."""
+                 coauthors: list[str], known: frozenset[str],
+                 placed: dict[str, int] | None = None) -> Candidate:
+    """The scored pair and its evidence. `papers`: our paper IRI → weight of its link;
+    `placed`: our paper IRI → the place in the byline both sources give the pair on that
+    shared paper (1: first author)."""
     n, ours, theirs = _best_name(person.names, other.names)
     shared = sum(papers.values())
     score = 0.40 * n
@@ -85,8 +100,10 @@ def score_person(person: LocalPerson, other: RefPerson, papers: dict[str, float]
         evidence.extend(f"shared paper {iri}" + ("" if w == 1.0 else " (closeMatch)")
                         for iri, w in sorted(papers.items()))
     if coauthors:
-        score += 0.05 * min(len(coauthors), 2)
         evidence.append(f"co-authors in common: {', '.join(coauthors)}")
+    places = sorted((placed or {}).items())
+    evidence.extend(f"author {place} of both bylines of {iri}" for iri, place in places)
+    score += BYLINE * min(min(len(coauthors), 2) + min(len(places), 1), 2)
     agree, veto = _identifiers(known, other)
     if agree:
         score += 0.50
@@ -100,17 +117,22 @@ def match_persons(local: LocalGraph, reference: Reference, paper_decisions: list
                   limits: Thresholds) -> list[Decision]:
     """One decision per person of ours with at least one candidate."""
     shared: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    placed: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     for decision in paper_decisions:
         if not decision.linked or decision.best is None or decision.best.related_only:
             continue  # another version (an extension) is no evidence: its authors may differ
         work = reference.works[decision.best.external]
         weight = PAPER_WEIGHT[decision.outcome]
-        for author, name in local.papers[decision.local].authors:
-            fits = sorted(((name_similarity(name, a.name), a.person) for a in work.authors
-                           if a.person is not None), reverse=True)
+        paper = local.papers[decision.local]
+        for index, (author, name) in enumerate(paper.authors):
+            fits = sorted(((name_similarity(name, a.name), a.person, a.ordinal or 0)
+                           for a in work.authors if a.person is not None), reverse=True)
             if fits and fits[0][0] >= NAME_MATCH and (len(fits) == 1 or fits[1][0] < fits[0][0]):
                 # one author of theirs fits our name best: the paper is evidence for that pair
-                shared[(author, fits[0][1])][decision.local] = weight
+                _, theirs, ordinal = fits[0]
+                shared[(author, theirs)][decision.local] = weight
+                if weight == 1.0 and index < paper.listed and ordinal == index + 1:
+                    placed[(author, theirs)][decision.local] = ordinal
     pairs = set(shared) | _named_pairs(local, reference)
     coauthors = _Coauthors(reference)
     by_person: dict[str, list[Candidate]] = defaultdict(list)
@@ -121,7 +143,8 @@ def match_persons(local: LocalGraph, reference: Reference, paper_decisions: list
         papers = shared.get((iri, other), {})
         by_person[iri].append(score_person(person, record, papers,
                                            coauthors.shared(person, other),
-                                           local.known.get(iri, frozenset())))
+                                           local.known.get(iri, frozenset()),
+                                           placed.get((iri, other), {})))
     decisions = []
     for iri, candidates in sorted(by_person.items()):
         split = sorted({c.external for c in candidates if c.vetoed is None

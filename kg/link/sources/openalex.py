@@ -83,7 +83,10 @@ def _work(record: dict[str, Any], path: Path, number: int) -> RefWork:
         author = authorship.get("author") or {}
         name = author.get("display_name") or authorship.get("raw_author_name")
         if isinstance(name, str) and name.strip():
-            authors.append(RefAuthor(name, openalex_iri(author.get("id") or "")))
+            # only "first" is a place: a record may list some authors, so "last" or the
+            # index in the list need not be the byline's
+            first = 1 if authorship.get("author_position") == "first" else None
+            authors.append(RefAuthor(name, openalex_iri(author.get("id") or ""), first))
     found = {doi_iri(record.get("doi") or ""), doi_iri((record.get("ids") or {}).get("doi") or "")}
     ids = frozenset(i for i in found if i)
     # a record typed "preprint" may carry its journal's DOI: only an arXiv DOI, or no DOI of a

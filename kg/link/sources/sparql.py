@@ -20,6 +20,8 @@ from kg.link.backends import Row, Sparql, TaskProgress
 from kg.link.identifiers import ARXIV_DOI, arxiv_id
 from kg.link.model import LocalGraph, RefAuthor, Reference, RefPerson, RefWork
 
+#: the rank of an author whose place in the byline the source does not state (sorted last)
+UNPLACED = 1 << 20
 #: (variable name, term) → identifier IRI, or None to ignore it
 IdOf = Callable[[str, object], str | None]
 
@@ -85,7 +87,9 @@ def retrieve(sparql: Sparql, q: Queries, local: LocalGraph, progress: TaskProgre
     for iri, (title, year, ids) in works.items():
         listed = sorted(authors.get(iri, {}))
         reference.works[iri] = RefWork(
-            iri, title, year, tuple(_dedupe(RefAuthor(n, p or None) for _, n, p in listed)), ids,
+            iri, title, year,
+            tuple(_dedupe(RefAuthor(n, p or None, r if r < UNPLACED else None)
+                          for r, n, p in listed)), ids,
             preprint=_preprint(iri, ids))
     people = sorted(set(named) | {p for a in authors.values() for _, _, p in a if p})
     for person, (names_found, ids) in _people(sparql, q, people, progress).items():
@@ -125,7 +129,7 @@ def _authors(sparql: Sparql, q: Queries, works: list[str], progress: TaskProgres
         if work is None or name is None:
             continue
         ordinal = _value(row, "ordinal")
-        rank = int(ordinal) if ordinal and ordinal.isdigit() else 1 << 20
+        rank = int(ordinal) if ordinal and ordinal.isdigit() else UNPLACED
         authors[work][(rank, name, _value(row, "person") or "")] = None
     return authors
 
