@@ -7,7 +7,8 @@ Wikidata, then OpenAlex: later sources use the identifiers earlier ones linked, 
 and compares every link with the set's hand-labelled gold file (`kg.link.quality`).
 
 - real: records of the seed's papers found in public material (tests/data/link/real/, each
-  with where it was found); OpenAlex only: no dblp or Wikidata record could be found;
+  with where it was found); OpenAlex only: no dblp or Wikidata record could be found (the
+  queries tried are in tests/data/link/README.md), and the table says so;
 - synthetic: records written for the matcher's hard cases (tests/data/link/).
 """
 
@@ -18,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from kg.link.quality import KINDS, evaluate, gold_sets
+from kg.link.run import SOURCES
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = gold_sets(ROOT / "tests" / "data" / "link")
@@ -38,6 +40,8 @@ def main() -> None:
                 s = figures[kind]
                 print(f"{name:<10} {source:<10} {kind:<7} {s.links:>5} {s.right:>5} "
                       f"{s.precision:>9.3f} {s.expected:>8} {s.found:>5} {s.recall:>6.3f}")
+        for source in sorted(SOURCES.keys() - SETS[name].dumps.keys()):
+            print(f"{name:<10} {source:<10} no records of this source in the set")
 
 
 if __name__ == "__main__":
