@@ -12,7 +12,7 @@ import logging
 from flask import Flask, Response, request
 
 from kg.errors import StoreError, StoreTimeout
-from kg.serve import assets, dumps, pages, queries, reconcile, search, sparql
+from kg.serve import assets, completion, dumps, pages, queries, reconcile, search, sparql
 from kg.serve.config import ServeConfig, install
 from kg.serve.hosts import host_name
 from kg.text import visible
@@ -41,6 +41,7 @@ def create_app(config: ServeConfig) -> Flask:
     app.register_blueprint(dumps.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(reconcile.bp)
+    app.register_blueprint(completion.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(assets.bp)
 
