@@ -128,14 +128,19 @@ def test_runaway_query_times_out_and_the_service_recovers(server):
 
 
 def test_beyond_the_concurrency_limit_is_503_with_retry_after(server):
+    """A query not asked before waits for a worker; one whose answer is kept (the result
+    cache) needs none, so it is answered even while every worker is busy."""
+    assert server.query(PAPERS).status_code == 200
     blocker = threading.Thread(target=server.query, args=(RUNAWAY,))
     blocker.start()
     time.sleep(0.5)
-    response = server.query(PAPERS)
+    response = server.query(PAPERS + "\n# not asked before")
+    kept = server.query(PAPERS)
     blocker.join()
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "2"
     assert response.text == "the endpoint is busy; try again shortly\n"
+    assert (kept.status_code, kept.headers["Cache-Status"]) == (200, "kg; hit")
 
 
 def test_body_over_the_limit_is_413(server):

@@ -13,6 +13,7 @@ from flask import Flask, Response, request
 
 from kg.errors import StoreError, StoreTimeout
 from kg.serve import assets, completion, dumps, pages, queries, reconcile, search, sparql
+from kg.serve.caching import http_caching
 from kg.serve.config import ServeConfig, install
 from kg.serve.hosts import host_name
 from kg.text import visible
@@ -68,4 +69,5 @@ def create_app(config: ServeConfig) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
+    http_caching(app)
     return app

@@ -7,7 +7,9 @@ module (which imports them).
 
 from __future__ import annotations
 
+import secrets
 import threading
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +60,32 @@ class ServeConfig:
     load_from: tuple[str, ...] = ()
     #: the build's full-text index (/search, /reconcile, `kg:search`); None: no search
     search: SearchIndex | None = None
+    #: what identifies the served graph in ETags (`kg.serve.caching`): drawn from build.json
+    #: for a built store, from the file for --data; None (a remote store, whose graph may
+    #: change under us, or an embedded app) sends no ETags and keeps no query results
+    build: str | None = None
+    #: seconds a client or proxy may reuse a page or query result without asking again
+    #: (`Cache-Control: max-age`); with updates allowed it must ask every time (`no-cache`)
+    max_age: int = 300
+    #: the /sparql result cache: at most this many bytes (0: no cache) and this many answers
+    result_cache_bytes: int = 64 << 20
+    result_cache_entries: int = 1024
+    #: updates this server applied: part of the graph's version (`version`)
+    updates: int = 0
+
+    def version(self) -> Hashable:
+        """What changes whenever the served graph may have: values derived from the graph are
+        kept per version (`kg.serve.memo`)."""
+        return self.build, self.updates
+
+    def graph_changed(self) -> None:
+        """An update changed the graph: every value kept for the old graph is dropped at its
+        next look-up, and ETags change. Called after the new graph is in place (see
+        `Memo.get`). The new build identity is random, so two servers of one build that
+        applied different updates never share an ETag."""
+        self.updates += 1
+        if self.build is not None:
+            self.build = secrets.token_hex(8)
 
 
 def get_config() -> ServeConfig:

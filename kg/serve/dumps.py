@@ -9,12 +9,11 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     render_template,
     request,
     send_from_directory,
 )
-from pyoxigraph import RdfFormat, Triple, parse, serialize
+from pyoxigraph import RdfFormat, parse, serialize
 
 from kg.config import VOID_FILE
 from kg.formats import of_file
@@ -22,12 +21,10 @@ from kg.mapping.vocab import prefix_map
 from kg.metadata.context import CONTEXT_PATH, context
 from kg.metadata.void import Release, void_description
 from kg.serve.config import get_config
+from kg.serve.memo import memo
 from kg.serve.negotiation import GRAPHS, choose
 
 bp = Blueprint("dumps", __name__, template_folder="templates")
-#: app.extensions key of the generated VoID (dropped with the other caches after an update)
-_VOID_CACHE = "kg.void"
-_WRITTEN_VOID_CACHE = "kg.void.written"
 
 
 def _files() -> list[dict[str, object]]:
@@ -77,21 +74,12 @@ def void() -> Response:
         # parsed once per version of the file (an export may replace it meanwhile), never
         # loaded into a Store: that would turn xsd:nonNegativeInteger into xsd:integer
         version = (str(written), written.stat().st_mtime_ns)
-        parsed: tuple[tuple[str, int], list[Triple]] | None = \
-            current_app.extensions.get(_WRITTEN_VOID_CACHE)
-        if parsed is None or parsed[0] != version:
-            parsed = version, [q.triple for q in parse(path=str(written),
-                                                       format=RdfFormat.TURTLE)]
-            current_app.extensions[_WRITTEN_VOID_CACHE] = parsed
-        description: list[Triple] = parsed[1]
+        description = memo(("void.written", version), lambda: [
+            q.triple for q in parse(path=str(written), format=RdfFormat.TURTLE)])
     else:  # counted once per graph: the counts are full-graph aggregates
-        cached: list[Triple] | None = current_app.extensions.get(_VOID_CACHE)
-        if cached is not None:
-            description = cached
-        else:
-            now = datetime.now(UTC).isoformat(timespec="seconds")
-            description = void_description(config.store, Release(base, now, now), [])
-            current_app.extensions[_VOID_CACHE] = description
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        description = memo("void.generated", lambda: void_description(
+            config.store, Release(base, now, now), []))
     media, fmt = choose(request.accept_mimetypes, GRAPHS) or ("text/turtle", RdfFormat.TURTLE)
     body = serialize(description, format=fmt, prefixes=prefix_map("void"))
     return Response(body, mimetype=media, headers={"Vary": "Accept"})

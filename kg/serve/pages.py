@@ -11,11 +11,10 @@ made. Media types come from the endpoint's one negotiation table; reads live in 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
 from kg.formats import GRAPH_FILES
@@ -36,6 +35,7 @@ from kg.mapping.vocab import (
 from kg.serve import charts
 from kg.serve.config import ServeConfig, get_config
 from kg.serve.entities import Description, Reader, load_ontology, ontology_terms
+from kg.serve.memo import memo
 from kg.serve.negotiation import GRAPHS, choose
 from kg.store.stats import graph_stats
 
@@ -52,21 +52,12 @@ PAGE_TYPES: dict[str, Any] = {"text/html": None, **GRAPHS}
 _PATH_SAFE = "/-._~!$&'()*+,;=:@"
 _LINKABLE = ("http://", "https://", "mailto:")
 _PLAIN = {XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
-_CACHE = "kg.pages"
 #: how a link node points at the entity it links: shown as the links table, not as "linked from"
 _LINK_ROLES = {RDF + "subject", RDF + "object"}
 #: how many co-authors the network draws, and how many authors a topic's chart names
 NETWORK_SIZE, TOP_AUTHORS = 24, 10
 
 
-
-
-def _cached(key: str, compute: Callable[[], Any]) -> Any:
-    """Per-app memo in `current_app.extensions`: the store is read-only while served."""
-    cache = current_app.extensions.setdefault(_CACHE, {})
-    if key not in cache:
-        cache[key] = compute()
-    return cache[key]
 
 
 def _base() -> str:
@@ -118,7 +109,7 @@ def home() -> str:
                 "charts": _year_chart("years", "Papers per year, all profiles",
                                       reader.papers_per_year())}
 
-    return render_template("pages/home.html", base=config.base, **_cached("home", summary))
+    return render_template("pages/home.html", base=config.base, **memo("pages.home", summary))
 
 
 @bp.get("/ontology")
@@ -129,7 +120,7 @@ def ontology(suffix: str | None = None) -> Response:
         return _not_found()
     base = _base()
     if get_config().base:
-        triples = _cached("ontology", lambda: load_ontology(base))
+        triples = memo("pages.ontology", lambda: load_ontology(base))
     else:  # resolved against the Host the client sent: not worth a cache entry per host
         triples = load_ontology(base)
     chosen = _negotiate(None if suffix == "html" else suffix)
@@ -139,7 +130,8 @@ def ontology(suffix: str | None = None) -> Response:
     if fmt is not None:
         return _rdf(triples, media, fmt, base)
     iri = ONTOLOGY
-    head = {t.predicate.value: t.object for t in triples if t.subject.value == iri}
+    head = {t.predicate.value: t.object for t in triples
+            if isinstance(t.subject, NamedNode) and t.subject.value == iri}
     terms = ontology_terms(triples, KG)
     return _html("pages/ontology.html", iri=iri, head=head, terms=terms, formats=FORMATS,
                  alternates=FORMATS, document="/ontology",
@@ -403,14 +395,11 @@ def _topic_charts(reader: Reader, iri: NamedNode) -> list[dict[str, Any]]:
     """Papers per year about a topic, and the authors with most papers about it; none for an
     IRI no dated paper is about. A topic's counts run over all its papers (a hub: thousands on
     a large graph), so they are kept per app like the home page's; other IRIs are not kept."""
-    cache = current_app.extensions.setdefault(_CACHE, {})
-    key = "topic " + iri.value
-    if key not in cache:
+    def topic_charts() -> list[dict[str, Any]]:
         found = _year_chart("years", "Papers per year", reader.topic_papers_per_year(iri))
-        if not found:
-            return []
-        cache[key] = found + _topic_authors_chart(reader, iri)
-    return list(cache[key])
+        return found + _topic_authors_chart(reader, iri) if found else []
+
+    return list(memo(("pages.topic", iri.value), topic_charts, keep=bool))
 
 
 def _topic_authors_chart(reader: Reader, iri: NamedNode) -> list[dict[str, Any]]:

@@ -1,9 +1,10 @@
 """Saved queries (`queries/*.rq`) at /queries: a page to read them, JSON, and the raw files.
 
-The catalog is read once per app and kept in `app.extensions`: the files only change with a
-redeploy, and a broken file should fail the first request loudly (a 500 with its name in the
-log) rather than vanish from the list. The text we show and serve is `portable_text`, so a
-query copied from here runs unchanged on any other endpoint holding this graph.
+The catalog is read once per app (and version of the graph: `kg.serve.memo`): the files only
+change with a redeploy, and a broken file should fail the first request loudly (a 500 with its
+name in the log) rather than vanish from the list. The text we show and serve is
+`portable_text`, so a query copied from here runs unchanged on any other endpoint holding this
+graph.
 """
 
 from __future__ import annotations
@@ -25,11 +26,10 @@ from flask import (
 from kg.config import QUERIES_DIR
 from kg.serve.catalog import SavedQuery, load_catalog, portable_text
 from kg.serve.config import get_config
+from kg.serve.memo import memo
 
 bp = Blueprint("queries", __name__, template_folder="templates")
 
-#: `app.extensions` key of the loaded catalog ({name: SavedQuery}, sorted by name)
-EXTENSION = "kg.queries"
 #: app config key that points the catalog at another folder (tests, deployments)
 DIRECTORY_CONFIG = "KG_QUERIES_DIR"
 SPARQL_QUERY_TYPE = "application/sparql-query"
@@ -40,12 +40,9 @@ def saved_queries() -> dict[str, SavedQuery]:
 
     Raises KgError (from `load_catalog`) when a file is not a valid saved query.
     """
-    catalog = current_app.extensions.get(EXTENSION)
-    if catalog is None:
-        directory = Path(current_app.config.get(DIRECTORY_CONFIG, QUERIES_DIR))
-        catalog = {query.name: query for query in load_catalog(directory)}
-        current_app.extensions[EXTENSION] = catalog
-    return catalog
+    directory = Path(current_app.config.get(DIRECTORY_CONFIG, QUERIES_DIR))
+    return memo("queries.catalog", lambda: {query.name: query
+                                            for query in load_catalog(directory)})
 
 
 def _text(query: SavedQuery) -> str:

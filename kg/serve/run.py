@@ -82,6 +82,7 @@ def serve_local(source: GraphSource, listen: Listen, say: Say) -> None:
     size) says to read it from disk.
     """
     check(listen)
+    build = source.identity()  # of the build as named: a frozen copy has a name of its own
     if source.kind == "store" and reads_from_disk(source.path, listen, say):
         with ExitStack() as stack:
             try:
@@ -90,7 +91,7 @@ def serve_local(source: GraphSource, listen: Listen, say: Say) -> None:
                 say(f"cannot copy the store beside it ({e.strerror or e}): serving it in "
                     "place, so a rebuild meanwhile may fail queries until the server restarts")
                 path = source.path
-            _serve_from_disk(GraphSource("disk", path), listen, say)
+            _serve_from_disk(GraphSource("disk", path), listen, say, build)
         return
     base = source.base()
     graph = source.load()
@@ -104,7 +105,7 @@ def serve_local(source: GraphSource, listen: Listen, say: Say) -> None:
                          timeout=listen.timeout, max_queued=listen.max_queued).start()
         config = _config(listen, store=graph, base=base,
                          pool=pool, counts=_counts(source, listen),
-                         modified=_modified(source, listen),
+                         modified=_modified(source, listen), build=build,
                          search=_search_index(source, say, Path(scratch)))
         try:
             _listen(create_app(config), listen, say)
@@ -132,13 +133,13 @@ def reads_from_disk(build: Path, listen: Listen, say: Say) -> bool:
     return on_disk
 
 
-def _serve_from_disk(source: GraphSource, listen: Listen, say: Say) -> None:
+def _serve_from_disk(source: GraphSource, listen: Listen, say: Say, build: str | None) -> None:
     say(f"opening the store read-only in {listen.workers} query worker(s)…")
     pool = QueryPool(source, size=listen.workers, timeout=listen.timeout,
                      max_queued=listen.max_queued).start()
     config = _config(listen, store=source.load(), base=source.base(), pool=pool,
                      counts=_counts(source, listen), modified=_modified(source, listen),
-                     search=_search_index(source, say))
+                     build=build, search=_search_index(source, say))
     try:
         _listen(create_app(config), listen, say)
     finally:

@@ -1,4 +1,6 @@
-"""Applying the protocol's `using-graph-uri` / `using-named-graph-uri` parameters to an update.
+"""A light SPARQL scanner: the protocol's `using-graph-uri` / `using-named-graph-uri`
+parameters applied to an update, and which queries call functions whose value changes at
+every run.
 
 pyoxigraph's `Store.update` takes no dataset, so they become USING clauses before the top-level
 WHERE of every DELETE/INSERT operation. The scanner only tells keywords from strings, IRIs,
@@ -58,3 +60,15 @@ def add_using(update: str, default: list[str], named: list[str]) -> str:
     for position in reversed(inserts):
         update = f"{update[:position]}{clause} {update[position:]}"
     return update
+
+
+#: functions that give a new value at every evaluation: their answers must not be reused
+VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID"})
+
+
+def is_volatile(text: str) -> bool:
+    """Whether `text` calls NOW(), RAND(), UUID() or STRUUID() (in any case) outside strings,
+    IRIs and comments: such an answer differs from run to run, so it is not kept. A keyword
+    with one of these names elsewhere (none exists) would only cost a cache entry."""
+    return any(match["word"] and match["word"].upper() in VOLATILE
+               for match in _TOKEN.finditer(text))

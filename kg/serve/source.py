@@ -8,6 +8,8 @@ then the workers share the operating system's cache instead of holding the graph
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from pyoxigraph import Store
 
 from kg.store.files import load_rdf_file, load_snapshot
 from kg.store.local import load_in_memory, open_read_only, read_info
+from kg.store.manifest import read_manifest
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,19 @@ class GraphSource:
     def base(self) -> str | None:
         """The graph's base IRI: a built store knows it; a plain RDF file has none."""
         return read_info(self.path).base if self.kind in ("store", "disk") else None
+
+    def identity(self) -> str | None:
+        """What tells this graph from any other one served here, for ETags: a digest of the
+        build's folder name (each build, link run or incremental rebuild writes a new one) and
+        its build.json, or of a --data file's path, size and modification time. Ask it of the
+        store as named, before a frozen copy (whose name is the server's own). None for a
+        snapshot, which only the server's workers read."""
+        if self.kind in ("store", "disk"):
+            folder = self.path.resolve()
+            what = [folder.name, json.dumps(read_manifest(folder), sort_keys=True)]
+        elif self.kind == "data":
+            stat = self.path.stat()
+            what = [str(self.path.resolve()), str(stat.st_size), str(stat.st_mtime_ns)]
+        else:
+            return None
+        return hashlib.sha256("\n".join(what).encode()).hexdigest()[:16]

@@ -10,14 +10,16 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from pyoxigraph import DefaultGraph, RdfFormat
 from werkzeug.datastructures import MultiDict
 
 from kg.errors import StoreError, StoreRefused, StoreTimeout
 from kg.mapping.vocab import prefixes
+from kg.serve.caching import answer
 from kg.serve.config import get_config
 from kg.serve.fetches import Refused, check_query, check_update
+from kg.serve.memo import memo
 from kg.serve.negotiation import GRAPHS, RESULTS, choose
 from kg.serve.pool import (
     Busy,
@@ -75,8 +77,6 @@ def _is_utf8(charset: str | None) -> bool:
     return charset is None or charset.lower() in ("utf-8", "utf8")
 
 
-#: app.extensions key of the graph sizes the service description lists
-_GRAPHS_CACHE = "kg.sd-graphs"
 #: methods that read the URL's parameters; Flask answers HEAD with GET's headers, no body
 _READS = ("GET", "HEAD")
 
@@ -152,14 +152,12 @@ def endpoint() -> Response:
     )
     if config.remote is not None:
         return _forward(config.remote, job)
+    pool, store = config.pool, config.store
     try:
-        if config.pool is not None:
-            media, body = config.pool.run(job)
-        else:
-            media, body = execute_query(config.store, job)
+        return answer(job, (lambda: pool.run(job)) if pool is not None
+                      else (lambda: execute_query(store, job)))
     except _FAILURES as e:
         return _failed(e, "query", config.timeout)
-    return Response(body, mimetype=media, headers={"Vary": "Accept"})
 
 
 #: what running a query or an update in the pool can end in, besides an answer
@@ -232,10 +230,8 @@ def _description() -> Response:
     config = get_config()
     # the IRIs VoID names (void:sparqlEndpoint) when the graph has a base; else as reached
     root = (config.base or request.host_url).rstrip("/")
-    graphs = current_app.extensions.get(_GRAPHS_CACHE)
-    if graphs is None:  # full-graph counts: once per app (dropped with the caches on update)
-        graphs = graph_sizes(config.store)
-        current_app.extensions[_GRAPHS_CACHE] = graphs
+    # full-graph counts: once per version of the graph
+    graphs = memo("sparql.graph-sizes", lambda: graph_sizes(config.store))
     store = service_description(
         endpoint=f"{root}/sparql",
         update=f"{root}/update" if config.allow_update else None,
@@ -318,6 +314,7 @@ def update() -> Response:
             return _text(400 if e.status == 400 else 502, str(e))
         except StoreError as e:
             return _text(504 if isinstance(e, StoreTimeout) else 502, str(e))
+        config.graph_changed()
         return Response(status=204)
     try:
         with config.update_lock:
@@ -325,8 +322,7 @@ def update() -> Response:
                 execute_update(config.store, job)
             else:
                 config.store = load_snapshot(config.pool.update(job))
-            for key in [k for k in current_app.extensions if k.startswith("kg.")]:
-                del current_app.extensions[key]  # cached figures and pages of the old graph
+            config.graph_changed()  # kept figures, pages and answers are of the old graph
     except _FAILURES as e:
         return _failed(e, "update", config.timeout)
     return Response(status=204)
