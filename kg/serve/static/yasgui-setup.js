@@ -9,8 +9,8 @@
  * - /sparql?saved=<name> opens that saved query in the editor (without running it) and drops
  *   ?saved from the address bar.
  * - Tabs are kept in this browser's localStorage, as Yasgui does by default.
- * - Autocompletion uses only what is in the page: the class and property completers ask
- *   lov.linkeddata.es, which the CSP (and this network) does not let us reach.
+ * - Autocompletion is set up by yasgui-complete.js, loaded before this file: it completes from
+ *   this graph only (Yasqe's class and property completers would ask lov.linkeddata.es).
  *
  * Text from the server is only ever put in the page with textContent, never as HTML.
  */
@@ -18,7 +18,6 @@
   "use strict";
 
   var PERSISTENCE_ID = "scholarkg-yasgui";
-  var LOCAL_COMPLETERS = ["prefixes", "variables"];
   var DEFAULT_QUERY = [
     "PREFIX schema: <https://schema.org/>",
     "",
@@ -130,11 +129,6 @@
       address.searchParams.delete("saved");
       history.replaceState(history.state, "", address.href);
     }
-
-    // Yasgui merges its config into these defaults with lodash's merge, which merges arrays
-    // index by index, so the list of completers is set here rather than passed below.
-    Yasgui.Yasqe.defaults.autocompleters = Yasgui.Yasqe.defaults.autocompleters.filter(
-      function (name) { return LOCAL_COMPLETERS.indexOf(name) >= 0; });
 
     var yasgui = new Yasgui(root, {
       persistenceId: PERSISTENCE_ID,
