@@ -12,25 +12,24 @@ this server alone:
   namespace the graph uses first;
 - `/complete/entities?q=…`: persons, papers and topics by name, through the search index.
 
-Classes and properties are a fixed set per served build: they are read once per app (two
-scans of the graph) and kept. A server that takes updates (`--allow-update`) reads them for
-every request instead, since an update may change them.
+Classes and properties are a fixed set per served build: they are read once (two scans of the
+graph) and kept per app and version of the graph (`kg.serve.memo`), so an update through
+/update has them read again at the next request.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from pyoxigraph import NamedNode
 
 from kg.errors import SearchError
 from kg.mapping.vocab import PREFIX_SETS
 from kg.search import Hit
 from kg.serve.config import get_config
+from kg.serve.memo import memo
 from kg.store.query import solutions
 
 bp = Blueprint("completion", __name__)
@@ -43,8 +42,6 @@ ENTITY_KINDS = ("person", "paper", "topic")
 #: entities per completion: what a hint list shows without scrolling far
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
-_CACHE = "kg.completion"
-_LOCK = threading.Lock()
 #: a local name that is safe in a SPARQL prefixed name without escapes (a subset of PN_LOCAL)
 _LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _CLASSES = "SELECT ?term (COUNT(*) AS ?n) { ?s a ?term } GROUP BY ?term"
@@ -98,35 +95,27 @@ def _vocabulary() -> dict[str, Any]:
                          for name in order]}
 
 
-def _cached(compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """`compute()` once per app (under a lock: the first requests of an editor come together),
-    or every time when updates may change the graph."""
-    if get_config().allow_update:
-        return compute()
-    extensions = current_app.extensions
-    with _LOCK:
-        if _CACHE not in extensions:
-            extensions[_CACHE] = compute()
-        cached: dict[str, Any] = extensions[_CACHE]
-        return cached
+def _kept() -> dict[str, Any]:
+    """The vocabulary of the served graph, read once per version of it."""
+    return memo("completion.vocabulary", _vocabulary)
 
 
 @bp.get("/complete/classes")
 def classes() -> Response:
     """The classes of the graph, most instances first."""
-    return jsonify({"classes": _cached(_vocabulary)["classes"]})
+    return jsonify({"classes": _kept()["classes"]})
 
 
 @bp.get("/complete/properties")
 def properties() -> Response:
     """The properties of the graph, most triples first."""
-    return jsonify({"properties": _cached(_vocabulary)["properties"]})
+    return jsonify({"properties": _kept()["properties"]})
 
 
 @bp.get("/complete/prefixes")
 def prefixes() -> Response:
     """The known prefixes, those the graph's classes and properties use first."""
-    return jsonify({"prefixes": _cached(_vocabulary)["prefixes"]})
+    return jsonify({"prefixes": _kept()["prefixes"]})
 
 
 @bp.get("/complete/entities")
