@@ -109,20 +109,45 @@ def test_ctrl_space_lists_every_class(editor_page: WebDriver):
                          "kg:ProfileGraph  (1)"])
 
 
-@pytest.mark.slow
-def test_a_keyword_being_typed_is_not_looked_up(editor_page: WebDriver):
-    """OPTIONAL may stand where a subject goes: its first letters are not looked up as a name,
-    not even with Ctrl-Space; a name typed in their place is. The page's requests are
-    recorded as they are made, so the lookups seen once the name's hints show are all."""
-    typing = _editor(editor_page, SCHEMA + "SELECT * WHERE {\n  ?x schema:name ?n .\n  ")
-    editor_page.execute_script(
+def _record_lookups(driver: WebDriver) -> None:
+    """Record the page's requests as they are made, so that the lookups seen once some hints
+    show are all that were made before them."""
+    driver.execute_script(
         "window.askedFor = []; var fetchFirst = window.fetch;"
         "window.fetch = function (url) { window.askedFor.push(String(url));"
         "  return fetchFirst.apply(this, arguments); };")
+
+
+def _lookups(driver: WebDriver) -> list[str]:
+    return [url for url in driver.execute_script("return window.askedFor")
+            if "/complete/entities" in url]
+
+
+GUOY = ["/complete/entities?q=guo", "/complete/entities?q=guoy"]
+
+
+@pytest.mark.slow
+def test_a_keyword_being_typed_is_not_looked_up(editor_page: WebDriver):
+    """OPTIONAL may stand where a subject goes: its first letters are not looked up as a name,
+    not even with Ctrl-Space; a name typed in their place is."""
+    typing = _editor(editor_page, SCHEMA + "SELECT * WHERE {\n  ?x schema:name ?n .\n  ")
+    _record_lookups(editor_page)
     typing.send_keys("OPTIO")
     typing.send_keys(Keys.CONTROL, " ")
-    typing.send_keys(Keys.BACKSPACE * 5, "zhao")
+    typing.send_keys(Keys.BACKSPACE * 5, "guoy")
     wait(editor_page, lambda d: _hints(d)[:1] == ["Guoying Zhao  — person · 50 papers"])
-    asked = editor_page.execute_script("return window.askedFor")
-    assert [url for url in asked if "/complete/entities" in url] == [
-        "/complete/entities?q=zha", "/complete/entities?q=zhao"]
+    assert _lookups(editor_page) == GUOY
+
+
+@pytest.mark.slow
+def test_a_variable_is_not_looked_up_as_a_name(editor_page: WebDriver):
+    """Regression: on Ctrl-Space, `?auth` where a predicate goes was looked up as the name
+    "auth" (the term under the cursor was read without its `?`, and the parser state after the
+    variable expects an object)."""
+    typing = _editor(editor_page, SCHEMA + "SELECT * WHERE {\n  ?x ")
+    _record_lookups(editor_page)
+    typing.send_keys("?auth")
+    typing.send_keys(Keys.CONTROL, " ")  # every completer at a valid position is asked
+    typing.send_keys(" guoy")
+    wait(editor_page, lambda d: _hints(d)[:1] == ["Guoying Zhao  — person · 50 papers"])
+    assert _lookups(editor_page) == GUOY

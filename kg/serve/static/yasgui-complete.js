@@ -84,9 +84,9 @@
     return vocabulary;
   }
 
-  /* The term the cursor is in: {string, start, end, before} where `before` is the text from
-     its start to the cursor. An IRI (`<…`) runs back to its `<`; anything else over the
-     characters of a prefixed name. */
+  /* The term the cursor is in: {string, start, end, before, variable} where `before` is the
+     text from its start to the cursor. An IRI (`<…`) runs back to its `<`; anything else over
+     the characters of a prefixed name (then `variable` says whether a ? or $ comes first). */
   function termAt(yasqe) {
     var cursor = yasqe.getDoc().getCursor();
     var line = yasqe.getDoc().getLine(cursor.line);
@@ -101,7 +101,8 @@
     while (end < line.length && TERM_CHAR.test(line.charAt(end))) end++;
     if (iri && line.charAt(end) === ">") end++;
     return { line: cursor.line, start: start, end: end, string: line.slice(start, end),
-             before: line.slice(start, cursor.ch) };
+             before: line.slice(start, cursor.ch),
+             variable: start > 0 && /[?$]/.test(line.charAt(start - 1)) };
   }
 
   /* What the grammar expects where `term` starts, from the parser state there. */
@@ -123,10 +124,6 @@
     if (typeVerb && (prev === verb || prev === ",")) return { kind: "class", expected: expected };
     if (expected.indexOf("PNAME_LN") >= 0) return { kind: "term", expected: expected };
     return null;
-  }
-
-  function isVariable(term) {
-    return term.string.charAt(0) === "?" || term.string.charAt(0) === "$";
   }
 
   /* The prefixed form of `iri` under the query's own prefixes, else under ours when the query
@@ -182,7 +179,7 @@
       persistenceId: function () { return undefined; },
       isValidCompletionPosition: function (yasqe) {
         var term = termAt(yasqe);
-        if (isVariable(term) || (term.before === "" && !explicit)) return false;
+        if (term.variable || (term.before === "" && !explicit)) return false;
         var where = positionOf(yasqe, term);
         return where !== null && where.kind === position;
       },
@@ -235,7 +232,7 @@
       isValidCompletionPosition: function (yasqe) {
         var term = termAt(yasqe);
         var word = term.before;
-        if (!isEntityWord(word)) return false;
+        if (term.variable || !isEntityWord(word)) return false;
         var where = positionOf(yasqe, term);
         return where !== null && where.kind === "term" && !startsKeyword(word, where.expected);
       },
