@@ -58,7 +58,7 @@ def test_link_dblp_prints_the_summary_and_writes_the_graph(seed_dir):
     assert (f"ambiguous: {BASE}person/jie-zhang — its papers are shared with 2 different persons "
             "(https://dblp.org/pid/99/1006-11, https://dblp.org/pid/99/1006-50): the name may "
             "stand for several people") in lines
-    assert lines[-1] == f"wrote 62 links (957 quads) to the dblp link graph of {seed_dir}"
+    assert lines[-1] == f"wrote 62 links (1,011 quads) to the dblp link graph of {seed_dir}"
     assert len(graph_links(seed_dir, "dblp")) == 62
 
 

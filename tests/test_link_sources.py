@@ -84,7 +84,7 @@ person/guanming-lu = pid:99/1025 0.95
 person/guoying-zhao = pid:99/1001 1
 person/guoying-zhao = orcid:0000-0009-0000-0015 1
 person/haiyang-sun = pid:99/1017 1
-person/hanlin-mo = pid:99/1015 0.9
+person/hanlin-mo = pid:99/1015 0.95
 person/hao-tang = pid:99/1011 0.95
 person/hao-yu = pid:99/1028 0.95
 person/haoyu-chen = pid:99/1010 0.95
@@ -207,7 +207,13 @@ def test_a_link_carries_its_confidence_method_evidence_source_and_date(seed_dir)
         "shared paper " + iri_of(seed_dir, "paper/learning-optimal-k-space-acquisition-2022"),
         "shared paper " + iri_of(seed_dir, "paper/modality-unifying-network-for-visible-2023"),
         "co-authors in common: Guanming Lu, Guoying Zhao, Hao Yu, Jinsheng Wei, Li Feng, "
-        "Tuomas Varanka, Xu Cheng, Yante Li"}
+        "Tuomas Varanka, Xu Cheng, Yante Li",
+        # each signature's dblp:signatureOrdinal is the place in the byline
+        *(f"author {place} of both bylines of " + iri_of(seed_dir, paper) for place, paper in (
+            (3, "paper/data-leakage-and-evaluation-issues-2022"),
+            (2, "paper/geometric-graph-representation-with-learnable-2022"),
+            (1, "paper/learning-optimal-k-space-acquisition-2022"),
+            (3, "paper/modality-unifying-network-for-visible-2023")))}
     orcid = select(store, """SELECT ?from { GRAPH <graph/links/dblp> { ?link rdf:subject
         <person/wei-peng> ; rdf:object <https://orcid.org/0000-0009-0000-0031> ;
         prov:wasDerivedFrom ?from } } ORDER BY ?from""")

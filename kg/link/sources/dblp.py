@@ -3,7 +3,8 @@
 Persons are found by `dblp:primaryCreatorName` or `dblp:creatorName`. dblp gives namesakes
 numbered names (`Wei Peng 0002`) and keeps the bare name for an `AmbiguousCreator` proxy whose
 `possibleActualCreator`s are the namesakes: a look-up of `Wei Peng` follows the proxy to all of
-them, so every namesake is scored and the wrong ones refused with their evidence.
+them, so every namesake is scored and the wrong ones refused with their evidence. An
+author's place in a work's byline is its signature's `dblp:signatureOrdinal`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ _PREFIXES = prefix_lines("dblp")
 #: the predicates the queries below use: all a dump needs to keep
 KEEP = frozenset(NamedNode(DBLP + p) for p in (
     "primaryCreatorName", "creatorName", "possibleActualCreator", "authoredBy", "title",
-    "yearOfPublication", "doi", "wikidata", "orcid")) | {RDF_TYPE}
+    "yearOfPublication", "doi", "wikidata", "orcid", "hasSignature", "signatureCreator",
+    "signatureOrdinal")) | {RDF_TYPE}
 _CLASSES = frozenset(NamedNode(DBLP + c) for c in ("Person", "AmbiguousCreator"))
 
 
@@ -62,10 +64,12 @@ QUERIES = Queries(
   OPTIONAL { ?work dblp:doi ?doi }
   OPTIONAL { ?work dblp:wikidata ?wikidata }
 }""",
-    authors=_PREFIXES + """SELECT ?work ?person ?name {
+    authors=_PREFIXES + """SELECT ?work ?person ?name ?ordinal {
   {values}
   ?work dblp:authoredBy ?person .
   ?person dblp:primaryCreatorName ?name .
+  OPTIONAL { ?work dblp:hasSignature ?signature .
+             ?signature dblp:signatureCreator ?person ; dblp:signatureOrdinal ?ordinal }
 }""",
     details=_PREFIXES + """SELECT ?person ?name ?orcid ?wikidata {
   {values}
