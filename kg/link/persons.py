@@ -5,8 +5,9 @@ the name of ours on that paper, and (2) the source's persons found by one of our
 pair gets
 
     score = 0.40 × name + 0.45 for a shared paper (+0.05 for each further one, up to +0.10)
-            + 0.05 for a shared co-author, or for the same place in the byline of a shared
-              paper (at most +0.10 for the two together) + 0.50 for an agreeing identifier
+            + 0.05 for each shared co-author, and 0.05 for the same place in the bylines of
+              shared papers (+0.10 at most for the two together)
+            + 0.50 for an agreeing identifier
 
 capped at 1. A shared paper counts fully when the paper link is owl:sameAs, half when it is
 skos:closeMatch, not at all when the work is only another version of ours (an extension: its
@@ -17,12 +18,13 @@ their name.
 The byline of a shared paper is where a name is seen beside the rest of the paper: its
 co-authors, and its place. A source may list only some authors of a work (OpenAlex records
 often show the first author alone), and then no co-author can be seen at all; the place it
-states still can. The first author of both bylines, with the same name, on a work linked by
-owl:sameAs is that byline read a second time, so it counts as a co-author in common would
-(and never without a shared paper, so a name still never links alone).
+states still can (OpenAlex's `author_position` "first", dblp's `signatureOrdinal`). The same
+name at the same place of both bylines of a work linked by owl:sameAs is that byline read a
+second time, so it counts as a co-author in common would; it is read only on such a shared
+paper, so a name still never links alone.
 
-An identifier of the same register that
-differs from one another source linked (two ORCID iDs) rules the pair out. When our one name
+An identifier of the same register that differs from one another source linked (two ORCID
+iDs) rules the pair out. When our one name
 shares papers with two persons of the source, the name stands for two people in our graph:
 no link, reported as ambiguous.
 """
