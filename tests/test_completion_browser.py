@@ -151,3 +151,14 @@ def test_a_variable_is_not_looked_up_as_a_name(editor_page: WebDriver):
     typing.send_keys(" guoy")
     wait(editor_page, lambda d: _hints(d)[:1] == ["Guoying Zhao  — person · 50 papers"])
     assert _lookups(editor_page) == GUOY
+
+
+@pytest.mark.slow
+def test_a_typed_alone_is_left_as_rdf_type(editor_page: WebDriver):
+    """`?x a` then Enter is a new line, not the first property starting with "a"; one more
+    letter brings the properties up."""
+    typing = _editor(editor_page, SCHEMA + "SELECT * WHERE {\n  ?x ")
+    typing.send_keys("a", Keys.ENTER, "?c .", Keys.ENTER, "?y ab")
+    _shown(editor_page, ["schema:about  (52)", "schema:abstract  (50)"])
+    # (the editor indents the object under its predicate)
+    assert _query(editor_page) == SCHEMA + "SELECT * WHERE {\n  ?x a\n      ?c .\n  ?y ab"

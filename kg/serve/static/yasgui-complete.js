@@ -179,7 +179,10 @@
       persistenceId: function () { return undefined; },
       isValidCompletionPosition: function (yasqe) {
         var term = termAt(yasqe);
-        if (term.variable || (term.before === "" && !explicit)) return false;
+        // typed alone, `a` is most likely rdf:type written out, not the start of a name
+        if (term.variable || ((term.before === "" || term.before === "a") && !explicit)) {
+          return false;
+        }
         var where = positionOf(yasqe, term);
         return where !== null && where.kind === position;
       },
