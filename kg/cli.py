@@ -347,8 +347,7 @@ def validate(store: str, sparql_paths: str) -> None:
               callback=_iri,
               help="IRI of the licence the VoID description states.")
 @click.option("--no-validate", is_flag=True,
-              help="Write no SHACL report (pyshacl holds the whole graph in memory: for large "
-                   "graphs).")
+              help="Write no SHACL report (the slowest part of an export of a large graph).")
 @click.option("--sssom", is_flag=True,
               help="Also write each link graph as an SSSOM mapping set, links-SOURCE.sssom.tsv "
                    "and .ttl (needs scholarkg[sssom]).")

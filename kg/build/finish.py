@@ -9,11 +9,10 @@ reports.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import Executor
 from pathlib import Path
 
 from pyoxigraph import NamedNode, Store, Variable
-from rdflib import SH, Graph
-from rdflib.term import Node
 
 from kg.errors import Problem, ProfileError
 from kg.mapping import Mapper
@@ -22,7 +21,7 @@ from kg.mapping.vocab import curie
 from kg.store.merge import derive
 from kg.store.query import solutions
 from kg.store.stats import graph_stats
-from kg.store.validate import validate_store
+from kg.store.validate import Violation, validate_store
 
 _REFERRED_TOPICS = "SELECT DISTINCT ?t { GRAPH ?g { ?x schema:about|schema:knowsAbout ?t } }"
 #: where a thing was listed: the listings of a paper, of the papers of a person, of a page
@@ -35,18 +34,19 @@ _X = Variable("x")
 
 
 def finish(store: Store, mapper: Mapper, *, validate: bool, paths: Iterable[str],
-           scratch: Path | None = None) -> dict[str, int]:
+           scratch: Path | None = None, executor: Executor | None = None) -> dict[str, int]:
     """Term sets, merged graph, validation; the figures of the graph.
 
-    `paths` are the files of the build as the user named them, to name them so again. Raises
+    `paths` are the files of the build as the user named them, to name them so again;
+    `executor` (the build's workers) validates chunks of the graph in parallel. Raises
     ProfileError with a `file:line` per violation of the shapes.
     """
     write_term_sets(store, mapper)
     derive(store, scratch)
     if validate:
-        report = validate_store(store, mapper.base)
+        report = validate_store(store, mapper.base, executor=executor)
         if not report.conforms:
-            raise ProfileError(violations(store, report.graph, mapper.base, paths))
+            raise ProfileError(violations(store, report.results, mapper.base, paths))
     return graph_stats(store, mapper.base)
 
 
@@ -60,16 +60,15 @@ def write_term_sets(store: Store, mapper: Mapper) -> None:
     store.bulk_extend(mapper.term_quads(topics))
 
 
-def violations(store: Store, report: Graph, base: str, paths: Iterable[str]) -> list[Problem]:
+def violations(store: Store, results: Iterable[Violation], base: str, paths: Iterable[str]
+               ) -> list[Problem]:
     """One problem per violation and place it comes from, sorted by file and line."""
     by_name = {Path(path).name: path for path in paths}
     problems = set()
-    for result in report.subjects(SH.resultSeverity, None):
-        focus = report.value(result, SH.focusNode)
-        path = report.value(result, SH.resultPath)
-        message = report.value(result, SH.resultMessage)
-        what = f"breaks a SHACL constraint: {message} ({_name(path)} of {_name(focus)})"
-        for file, line in _places(store, str(focus), base):
+    for result in results:
+        what = (f"breaks a SHACL constraint: {result.message} "
+                f"({_name(result.path)} of {_name(result.focus)})")
+        for file, line in _places(store, result.focus, base):
             problems.add(Problem(by_name.get(file, file), line, what))
     return sorted(problems, key=lambda p: (p.file, p.line or 0, p.reason))
 
@@ -86,5 +85,5 @@ def _places(store: Store, focus: str, base: str) -> list[tuple[str, int | None]]
     return [("(the merged graph)", None)]
 
 
-def _name(term: Node | None) -> str:
-    return "?" if term is None else curie(str(term))
+def _name(term: str | None) -> str:
+    return "?" if term is None else curie(term)

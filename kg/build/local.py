@@ -119,7 +119,8 @@ def _write(aside: Path, previous: Path | None, steps: Plan, parse: list[str],
             raise KgError("no valid profile to build")
         if previous is not None and not steps.incremental:
             store.bulk_extend(kept_graphs(previous, mapper.base))
-        counts = finish(store, mapper, validate=validate, paths=all_names, scratch=aside)
+        counts = finish(store, mapper, validate=validate, paths=all_names, scratch=aside,
+                        executor=pool)  # type: ignore[arg-type]
         store.flush()
         write_index(store, aside, mapper.base)
         return counts

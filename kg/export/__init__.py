@@ -47,9 +47,9 @@ def export(
 ) -> ExportReport:
     """Write dumps of the store at `store_dir` into `out_dir`, with VoID and a SHACL report.
 
-    pyshacl holds the whole graph in rdflib: past a few hundred profiles the report costs more
-    than the dumps, and at ten thousand it does not fit in memory. `validate=False` skips it
-    and removes the report of an earlier export, which would describe another graph.
+    The report (`kg.store.validate`, a chunk of the graph at a time) costs more than the dumps.
+    `validate=False` skips it and removes the report of an earlier export, which would describe
+    another graph.
 
     Raises StoreError when there is no store.
     """
@@ -78,7 +78,7 @@ def export(
     if progress:
         progress("the SHACL report")
     validation = validate_store(store, info.base)
-    _write(out_dir / REPORT_FILE, validation.graph.serialize(format="turtle").encode())
+    _write(out_dir / REPORT_FILE, validation.turtle())
     return ExportReport(dumps, out_dir / VOID_FILE, out_dir / REPORT_FILE, validation.conforms,
                         time.perf_counter() - started)
 
