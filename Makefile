@@ -10,12 +10,13 @@ YASGUI_PKG := kg/serve/yasgui
 WHEELHOUSE := $(VENV)/wheelhouse
 WHEELHOUSE_STAMP := $(WHEELHOUSE)/.downloaded
 BROWSER_PACKAGES := chromium chromium-driver
+VIRTUOSO_PACKAGES := virtuoso-opensource
 STORE ?= data/store
 DUMPS ?= data/dumps
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup browser yasgui build serve test lint clean conformance bench bench-full dist
+.PHONY: help setup browser virtuoso yasgui build serve test lint clean conformance bench bench-full dist
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -71,6 +72,23 @@ browser: ## install Chromium and ChromeDriver from Debian where missing (needs r
 	       "run 'sudo apt-get install $(BROWSER_PACKAGES)'"; \
 	fi
 
+# Debian's Virtuoso (virtuoso-t, isql-vt) for tests/test_remote_virtuoso.py, which starts its own
+# on loopback ports with a private database folder. RUNLEVEL=1 keeps the package's init script
+# from starting the system service (it is not used). Checked on every run, as `browser` is.
+virtuoso: ## install Debian's Virtuoso where missing, for the remote-store tests (needs root)
+	@if command -v virtuoso-t >/dev/null 2>&1 && command -v isql-vt >/dev/null 2>&1; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "apt-get install $(VIRTUOSO_PACKAGES)"; \
+	  apt-get update -qq && \
+	  RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    $(VIRTUOSO_PACKAGES) >/dev/null; \
+	else \
+	  echo "setup: virtuoso-t/isql-vt missing, and installing them needs root and apt-get:" \
+	       "tests/test_remote_virtuoso.py will skip (fail under CI=true);" \
+	       "run 'sudo apt-get install $(VIRTUOSO_PACKAGES)'"; \
+	fi
+
 build: setup ## build the graph from seeds/ into $(STORE)
 	$(KG) build seeds/ --store $(STORE)
 
@@ -82,7 +100,7 @@ lint: setup ## ruff, and mypy on kg/
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy kg
 
-test: setup lint ## the whole test suite (ruff and mypy, then pytest)
+test: setup virtuoso lint ## the whole test suite (ruff and mypy, then pytest)
 	$(PY) -m pytest
 
 dist: setup ## build the wheel and the sdist into dist/ (Yasgui, ontology/ and queries/ inside)

@@ -3,12 +3,16 @@ waiting until one answers."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import requests
 
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
@@ -91,3 +95,102 @@ class Server:
         response = self.query(query)
         assert response.status_code == 200, response.text
         return response.json()["results"]["bindings"][0]["n"]["value"]
+
+
+VIRTUOSO = shutil.which("virtuoso-t")
+ISQL = shutil.which("isql-vt")
+#: Virtuoso's paths for --sparql-paths: query, update, Graph Store Protocol
+VIRTUOSO_PATHS = "/sparql,/sparql,/sparql-graph-crud"
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {folder}/virtuoso.db
+ErrorLogFile = {folder}/virtuoso.log
+LockFile = {folder}/virtuoso.lck
+TransactionFile = {folder}/virtuoso.trx
+xa_persistent_file = {folder}/virtuoso.pxa
+[TempDatabase]
+DatabaseFile = {folder}/virtuoso-temp.db
+TransactionFile = {folder}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{isql_port}
+DisableUnixSocket = 1
+DirsAllowed = ., {folder}
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {folder}
+ServerThreads = 8
+[SPARQL]
+ResultSetMaxRows = 1000000
+"""
+
+
+class Virtuoso:
+    """Debian's `virtuoso-t` in the foreground on a private database folder (its own
+    virtuoso.ini: loopback ports, no system service involved), the SPARQL user allowed to
+    update, as a new user sets it up."""
+
+    def __init__(self, folder: Path) -> None:
+        if VIRTUOSO is None or ISQL is None:
+            raise RuntimeError("virtuoso-t/isql-vt missing: `make virtuoso` installs Debian's "
+                               "virtuoso-opensource (needs root)")
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder, self.http_port, self.isql_port = folder, free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.http_port}"
+        self.query_url = f"{self.url}/sparql"
+        (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(
+            folder=folder, isql_port=self.isql_port, http_port=self.http_port))
+        self.start()
+        self.isql('GRANT SPARQL_UPDATE TO "SPARQL";')
+        self.own = self.graphs()  # its system graphs
+
+    def start(self) -> None:
+        with open(self.folder / "console.log", "ab") as console:  # a pipe would fill up
+            self.process = subprocess.Popen(
+                [VIRTUOSO, "+foreground", "+configfile", str(self.folder / "virtuoso.ini")],
+                cwd=self.folder, stdout=console, stderr=subprocess.STDOUT)
+        try:
+            wait_until_answers(self.query_url, self.process, timeout=120)
+        except RuntimeError as e:
+            log = (self.folder / "console.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{e}\n{log}") from None
+
+    def isql(self, statement: str) -> None:
+        assert ISQL is not None
+        subprocess.run([ISQL, f"127.0.0.1:{self.isql_port}", "dba", "dba",
+                        f"exec={statement}"], check=True, capture_output=True, timeout=60)
+
+    def graphs(self) -> set[str]:
+        """Every graph holding a triple (Virtuoso answers `GRAPH ?g { }` with nothing)."""
+        listed = requests.post(self.query_url, timeout=60, data={
+            "query": "SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }"},
+            headers={"Accept": JSON}).json()["results"]["bindings"]
+        return {row["g"]["value"] for row in listed}
+
+    def clear(self) -> None:
+        """Drop every graph but Virtuoso's own: what the tests before left behind."""
+        graphs = sorted(self.graphs() - self.own)
+        if graphs:
+            answer = requests.post(self.query_url, timeout=60, data={
+                "update": " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)})
+            assert answer.status_code == 200, answer.text
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait(30)
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    """One Virtuoso for the session (it takes seconds to start); tests use graphs of their
+    own base IRI where they must not see each other's."""
+    if VIRTUOSO is None or ISQL is None:
+        message = ("Debian's virtuoso-opensource is not installed: run `make virtuoso` (as root "
+                   "it installs what is missing)")
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and {message}", pytrace=False)
+        pytest.skip(message)
+    server = Virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    server.stop()

@@ -5,6 +5,12 @@ Protocol PUT) under a staging name. Only when every upload succeeded does one SP
 move the staged graphs over the current ones, drop the graphs of profiles no longer built and
 record the manifest: one request, one transaction on the server. A server that goes away
 mid-upload leaves the current graphs as they were; the next build drops the staged leftovers.
+
+Virtuoso runs the operations of one request one after the other, not as a transaction, and its
+MOVE of a missing graph empties the target instead of failing: there the build first checks
+that every staged graph is still there, and a failure during the switch itself (seconds, after
+the uploads) can leave it half done until the next build. The merged graph and the manifest go
+into `kg.store.remote.MERGED_GRAPH` there, since its default graph is the union of all graphs.
 """
 
 from __future__ import annotations
@@ -96,15 +102,29 @@ def build_remote(sources: list[Path], remote: RemoteStore, options: Options,
                            {n: hashes[n] for n in outcome.valid}, {})
     # MOVE without SILENT: if another build dropped our staged graphs, the whole switch fails
     # instead of emptying the graphs it would have replaced
-    operations = [f"MOVE GRAPH {s} TO " + (f"GRAPH {g}" if isinstance(g, NamedNode) else "DEFAULT")
-                  for s, g in moves]
+    if remote.union_default:  # no transaction: see that every staged graph is still there
+        _check_staged(remote, [s for s, _ in moves])
+    operations = [f"MOVE GRAPH {s} TO " + (f"GRAPH {g}" if isinstance(g, NamedNode)
+                                           else remote.default_graph()) for s, g in moves]
     operations += [f"DROP SILENT GRAPH <{g}>" for g in sorted(profile_graphs - built)]
     operations += [
-        f"DELETE WHERE {{ <{MANIFEST_GRAPH}> <{MANIFEST_PREDICATE}> ?manifest }}",
-        f"INSERT DATA {{ <{MANIFEST_GRAPH}> <{MANIFEST_PREDICATE}> "
-        f"{Literal(json.dumps(manifest, sort_keys=True))} }}",
+        "DELETE WHERE { " + remote.in_default_graph(
+            f"<{MANIFEST_GRAPH}> <{MANIFEST_PREDICATE}> ?manifest") + " }",
+        "INSERT DATA { " + remote.in_default_graph(
+            f"<{MANIFEST_GRAPH}> <{MANIFEST_PREDICATE}> "
+            f"{Literal(json.dumps(manifest, sort_keys=True))}") + " }",
     ]
     remote.update(" ;\n".join(operations))
     counts = graph_stats(remote, base)
     return BuildReport(Path(remote.url), counts, time.perf_counter() - started,
                        outcome.problems, outcome.warnings, rebuilt=len(outcome.valid))
+
+
+def _check_staged(remote: RemoteStore, staged: list[NamedNode]) -> None:
+    """Raises StoreError when a staged graph is gone (a concurrent build's clean-up dropped
+    it): Virtuoso's MOVE of a missing graph empties its target instead of failing."""
+    present = {g.value for g in remote.named_graphs()}
+    missing = [g.value for g in staged if g.value not in present]
+    if missing:
+        raise StoreError(f"the staged graph {missing[0]} is gone from {remote.url} (dropped by "
+                         "another build?); the graphs the store serves are unchanged")

@@ -1,18 +1,27 @@
-"""A remote SPARQL 1.1 server (Oxigraph server, Fuseki, GraphDB, Virtuoso) used as the store.
+"""A remote SPARQL 1.1 server (Oxigraph server, Virtuoso, Fuseki, GraphDB) used as the store.
 
 For graphs that outgrow one machine: `--store URL` names the server. It needs the SPARQL 1.1
 Protocol for queries and updates and the Graph Store HTTP Protocol; for Oxigraph server its base
-URL is enough (`/query`, `/update`, `/store`), other servers' paths are options.
+URL is enough (`/query`, `/update`, `/store`), other servers' paths are options (Virtuoso:
+`/sparql,/sparql,/sparql-graph-crud`).
 
 `RemoteStore` offers the part of `pyoxigraph.Store` the rest of scholarkg reads through
 (`query`, `quads_for_pattern`, `len`), so pages, saved queries and `kg query` work unchanged.
 Results are parsed by pyoxigraph; terms are written into queries only as pyoxigraph serialises
 them, never as request text.
+
+Virtuoso (told by its `Server` header) differs in ways this module evens out: its default graph
+is the union of every graph it holds, so the merged graph lives in the named graph
+`MERGED_GRAPH` and every query names that as its default graph (`default-graph-uri`); it answers
+`GRAPH ?g { }` with one unbound row, ASK in JSON as a one-cell table and an `xsd:boolean` as
+1 or 0, and picks the answer's media type by the Accept header alone, so a CONSTRUCT asked for
+JSON comes back as rows. Its update requests are not one transaction: see `kg.build.remote`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +34,9 @@ from pyoxigraph import (
     Quad,
     QueryResultsFormat,
     QuerySolutions,
+    QueryTriples,
     RdfFormat,
+    Store,
     Variable,
     parse,
     parse_query_results,
@@ -39,7 +50,15 @@ from kg.store.query import header
 #: of the way of `GRAPH ?g` queries (all scholarkg data lives in named graphs)
 MANIFEST_GRAPH = "urn:scholarkg:build"
 MANIFEST_PREDICATE = "urn:scholarkg:manifest"
+#: the merged graph on a server whose default graph is the union of all its graphs (Virtuoso)
+MERGED_GRAPH = "urn:scholarkg:merged"
 _RESULTS = "application/sparql-results+json"
+_NTRIPLES = "application/n-triples"
+_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_ASK_COLUMN = "__ASK_RETVAL"  # Virtuoso's name for the one cell it answers ASK with
+#: a query that may name graphs (a word GRAPH anywhere: a string or IRI holding it only costs
+#: the list of graphs)
+_GRAPH = re.compile(r"\bGRAPH\b", re.IGNORECASE)
 
 
 def is_remote(store: str) -> bool:
@@ -71,6 +90,33 @@ class RemoteTriples:
         return serialize(iter(self), output, format) or b""
 
 
+def query_form(text: str) -> type | None:
+    """QuerySolutions, QueryBoolean or QueryTriples: what `text` answers with, as pyoxigraph's
+    parser reads it (evaluated on an empty store: nothing to match, so it costs no more than
+    parsing); None when pyoxigraph cannot parse it (a server's own extension of SPARQL)."""
+    try:
+        result = Store().query(text)
+    except (SyntaxError, OSError, ValueError):
+        return None
+    return QueryTriples if isinstance(result, QueryTriples) else type(result)
+
+
+def _even_out(data: bytes) -> bytes:
+    """Virtuoso's JSON results as the standard has them: ASK as a boolean, booleans as
+    `true`/`false` (it answers 1 and 0)."""
+    document = json.loads(data)
+    variables = document.get("head", {}).get("vars", [])
+    rows = document.get("results", {}).get("bindings", [])
+    if variables == [_ASK_COLUMN]:
+        cell = rows[0].get(_ASK_COLUMN, {}) if rows else {}
+        return json.dumps({"head": {}, "boolean": cell.get("value") == "1"}).encode()
+    for row in rows:
+        for term in row.values():
+            if term.get("datatype") == _BOOLEAN and term.get("value") in ("0", "1"):
+                term["value"] = "true" if term["value"] == "1" else "false"
+    return json.dumps(document).encode()
+
+
 class RemoteStore:
     """A SPARQL server reached over HTTP; raises StoreError when it does not answer."""
 
@@ -79,6 +125,9 @@ class RemoteStore:
         self.paths = paths or Paths()
         self.timeout = timeout
         self._local = threading.local()
+        self._virtuoso: bool | None = None
+        #: (manifest, the named graphs under it) on Virtuoso: see `_dataset`
+        self._named: tuple[str, list[str]] = ("", [])
 
     # -- HTTP -------------------------------------------------------------------------------
     @property
@@ -102,11 +151,62 @@ class RemoteStore:
     def _post(self, path: str, **kwargs: Any) -> requests.Response:
         return self._send("POST", path, **kwargs)
 
+    @property
+    def union_default(self) -> bool:
+        """Whether the server's default graph is the union of all its graphs (Virtuoso), so
+        that the merged graph is kept in `MERGED_GRAPH`; asked once, by the Server header."""
+        if self._virtuoso is None:
+            response = self._send("GET", self.paths.query, params={"query": "ASK {}"})
+            response.close()
+            self._virtuoso = response.headers.get("Server", "").startswith("Virtuoso/")
+        return self._virtuoso
+
+    def _dataset(self, query: str) -> list[tuple[str, str]]:
+        """On Virtuoso, the protocol's dataset that gives a query what a local store does: the
+        merged graph as default graph and, for a query with GRAPH, the build's named graphs
+        (those under its base IRI), listed: Virtuoso's `GRAPH ?g` would also see the merged
+        graph and its own system graphs, and it has no way to leave out only those."""
+        if not self.union_default:
+            return []
+        dataset = [("default-graph-uri", MERGED_GRAPH)]
+        if _GRAPH.search(query):
+            dataset += [("named-graph-uri", g) for g in self._named_graphs()]
+        return dataset
+
+    def _named_graphs(self) -> list[str]:
+        """The named graphs of the current build (every one but `MERGED_GRAPH` before the first
+        build), listed again only when a build changed the manifest (one triple to read,
+        where listing the graphs reads an index)."""
+        manifest = self._manifest()
+        if manifest != self._named[0] or not manifest:
+            self._named = (manifest, [g.value for g in self._graphs_of(manifest)])
+        return self._named[1]
+
+    def _graphs_of(self, manifest: str) -> Iterator[NamedNode]:
+        base = info_from(json.loads(manifest), None).base if manifest else ""
+        for row in self._select("SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }", []):
+            if row[0] is not None and row[0].value.startswith(base) \
+                    and row[0].value != MERGED_GRAPH:
+                yield row[0]
+
+    def _select(self, query: str, params: list[tuple[str, str]]) -> list[Any]:
+        response = self._post(self.paths.query, params=params, data={"query": query},
+                              headers={"Accept": _RESULTS})
+        self._check(response, "query")
+        rows = parse_query_results(_even_out(response.content), format=QueryResultsFormat.JSON)
+        assert isinstance(rows, QuerySolutions)
+        return list(rows)
+
     def forward_query(self, query: str, accept: str,
                       params: list[tuple[str, str]]) -> requests.Response:
-        """Send a protocol query as is and hand back the server's response (for /sparql)."""
-        return self._post(self.paths.query, params=list(params), data={"query": query},
-                          headers={"Accept": accept}, stream=True)
+        """Send a protocol query as is and hand back the server's response (for /sparql).
+
+        A query that names no dataset sees the merged graph as its default graph, as it does
+        when the store is local."""
+        named = any(k in ("default-graph-uri", "named-graph-uri") for k, _ in params)
+        form = [("query", query), *(params if named else self._dataset(query))]
+        return self._post(self.paths.query, data=form, headers={"Accept": accept},
+                          stream=True)
 
     # -- the pyoxigraph.Store subset ----------------------------------------------------------
     def query(self, query: str, *, base_iri: str | None = None,
@@ -114,22 +214,35 @@ class RemoteStore:
               substitutions: dict[Variable, Any] | None = None, **_: Any) -> Any:
         """Evaluate `query` on the server; raises QueryError with the server's message."""
         text = header(base_iri, prefixes) + query
+        virtuoso = self.union_default
+        form = query_form(text) if virtuoso else None
         if substitutions:
             variables = " ".join(str(v) for v in substitutions)
             values = " ".join(str(t) for t in substitutions.values())
-            text += f"\nVALUES ({variables}) {{ ({values}) }}"
-        accept = f"{_RESULTS}, application/n-triples;q=0.9"
+            table = f"\nVALUES ({variables}) {{ ({values}) }}"
+            if form in (None, QuerySolutions):
+                text += table
+            else:  # Virtuoso takes a trailing VALUES only after a SELECT: join it inside
+                end = text.rindex("}")
+                text = text[:end] + table + "\n" + text[end:]
+        accept = f"{_RESULTS}, {_NTRIPLES};q=0.9"
         params = [(self.paths.union_parameter, "")] if use_default_graph_as_union and \
             self.paths.union_parameter else []
-        response = self._post(self.paths.query, params=params, data={"query": text},
+        if virtuoso:  # it answers with the first type it can, whatever the query's form
+            params = self._dataset(text)
+            if form is QueryTriples:
+                accept = _NTRIPLES
+        # the dataset goes in the body: a list of named graphs outgrows a URL
+        response = self._post(self.paths.query, data=[("query", text), *params],
                               headers={"Accept": accept})
         if response.status_code == 400:
             raise QueryError(f"invalid SPARQL: {response.text.strip()}")
         self._check(response, "query")
         media = response.headers.get("Content-Type", "").split(";")[0].strip()
-        if media == "application/n-triples":
+        if media == _NTRIPLES:
             return RemoteTriples(response.content)
-        return parse_query_results(response.content, format=QueryResultsFormat.JSON)
+        content = _even_out(response.content) if virtuoso else response.content
+        return parse_query_results(content, format=QueryResultsFormat.JSON)
 
     def quads_for_pattern(self, s: Any, p: Any, o: Any, g: Any = None) -> Iterator[Quad]:
         terms = {"s": s, "p": p, "o": o}
@@ -151,10 +264,28 @@ class RemoteStore:
         return int(next(iter(result))[0].value)
 
     def named_graphs(self) -> Iterator[NamedNode]:
-        for row in self.query("SELECT DISTINCT ?g { GRAPH ?g { } }"):
-            yield row[0]
+        """The named graphs, as `pyoxigraph.Store.named_graphs`. On Virtuoso, those of the
+        build (under its base IRI) without `MERGED_GRAPH`: it also holds graphs of its own,
+        and answers `GRAPH ?g { }` with one row that binds nothing."""
+        if not self.union_default:
+            yield from (row[0] for row in self.query("SELECT DISTINCT ?g { GRAPH ?g { } }"))
+            return
+        yield from self._graphs_of(self._manifest())
+
+    def _manifest(self) -> str:
+        rows = self._select(f"SELECT ?m {{ <{MANIFEST_GRAPH}> <{MANIFEST_PREDICATE}> ?m }}",
+                            [("default-graph-uri", MERGED_GRAPH)])
+        return str(rows[0][0].value) if rows else ""
 
     # -- writing --------------------------------------------------------------------------------
+    def default_graph(self) -> str:
+        """How an update names the merged graph: `DEFAULT`, or `GRAPH <MERGED_GRAPH>`."""
+        return f"GRAPH <{MERGED_GRAPH}>" if self.union_default else "DEFAULT"
+
+    def in_default_graph(self, triples: str) -> str:
+        """`triples` as a template or data block of the merged graph, for an update."""
+        return f"GRAPH <{MERGED_GRAPH}> {{ {triples} }}" if self.union_default else triples
+
     def update(self, update: str) -> None:
         response = self._post(self.paths.update, data={"update": update})
         self._check(response, "update")
@@ -164,7 +295,7 @@ class RemoteStore:
         try:
             response = self._send("PUT", self.paths.graph_store, params={"graph": graph.value},
                                   data=ntriples,
-                                  headers={"Content-Type": "application/n-triples"})
+                                  headers={"Content-Type": _NTRIPLES})
         except StoreTimeout:
             raise
         except StoreError:
