@@ -266,8 +266,11 @@ def test_a_terminated_build_cleans_up_and_keeps_the_store(tmp_path: Path):
                                 str(store_dir), "--as-of", AS_OF.isoformat()],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while not [p for p in tmp_path.glob(".store.build-*") if p != before[0]]:
-        assert process.poll() is None and time.monotonic() < deadline, "no build folder seen"
+    # the workers start in the new build's folder: both must be seen
+    while not ([p for p in tmp_path.glob(".store.build-*") if p != before[0]]
+               and _children(process.pid)):
+        assert process.poll() is None and time.monotonic() < deadline, \
+            "no build folder or no worker seen"
         time.sleep(0.02)
     workers = _children(process.pid)
     assert workers  # the build runs worker processes: they must not outlive it

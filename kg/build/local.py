@@ -16,6 +16,7 @@ from pyoxigraph import Store
 from kg.build.finish import finish
 from kg.build.loader import Loader, can_pipe
 from kg.build.options import Options
+from kg.build.phrases import SharedPhrases, carry_over
 from kg.build.plan import Plan, plan, settings
 from kg.build.profiles import (
     Outcome,
@@ -62,22 +63,26 @@ def build_local(sources: list[Path], store_dir: Path, options: Options, *, full:
         previous = current_build(store_dir)
         steps = plan(previous, wanted, hashes, full)
         parse, outcome = _checked_names(steps, mapper)
-        pool = start_workers(worker_count(workers, parse) if can_pipe() else 0, base,
-                             keyphrases)
-        try:
-            with build_aside(store_dir) as aside:
-                try:
-                    counts = _write(aside, previous, steps, parse, outcome, as_of, mapper,
-                                    pool, options.progress, validate=options.validate,
-                                    skip_invalid=options.skip_invalid, all_names=names)
-                    built = {n: hashes[n] for n in names if n in steps.keep or n in outcome.valid}
-                    write_manifest(aside, manifest_of(wanted, built, counts))
-                except OSError as e:  # a full disk, a file size limit, a device gone
-                    raise StoreError(f"{store_dir}: cannot write the new store ({_reason(e)}); "
-                                     "the store is unchanged") from None
-        finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
+        with build_aside(store_dir) as aside:
+            phrases = carry_over(previous, aside, wanted["mapping"]) if keyphrases else None
+            shared = SharedPhrases(phrases) if phrases is not None else None
+            mapper.share_phrases(shared)
+            pool = start_workers(worker_count(workers, parse) if can_pipe() else 0, base,
+                                 keyphrases, phrases)
+            try:
+                counts = _write(aside, previous, steps, parse, outcome, as_of, mapper,
+                                pool, options.progress, validate=options.validate,
+                                skip_invalid=options.skip_invalid, all_names=names)
+                built = {n: hashes[n] for n in names if n in steps.keep or n in outcome.valid}
+                write_manifest(aside, manifest_of(wanted, built, counts))
+            except OSError as e:  # a full disk, a file size limit, a device gone
+                raise StoreError(f"{store_dir}: cannot write the new store ({_reason(e)}); "
+                                 "the store is unchanged") from None
+            finally:  # the workers and the cache let go of the folder before it is swapped
+                if pool is not None:
+                    pool.shutdown(cancel_futures=True)
+                if shared is not None:
+                    shared.close()
     return BuildReport(store_dir, counts, time.perf_counter() - started, outcome.problems,
                        outcome.warnings, rebuilt=len(outcome.valid), reused=len(steps.keep),
                        removed=len(steps.removed))

@@ -22,6 +22,7 @@ from typing import Any
 
 from pyoxigraph import Quad, RdfFormat, serialize
 
+from kg.build.phrases import SharedPhrases
 from kg.build.report import Progress
 from kg.errors import Problem, ProfileError
 from kg.mapping import Mapper
@@ -106,16 +107,20 @@ def worker_count(requested: int | None, names: list[str]) -> int:
     return min(cores or 1, -(-len(names) // CHUNK_PROFILES))
 
 
-def start_workers(count: int, base: str, keyphrases: bool) -> Executor | None:
+def start_workers(count: int, base: str, keyphrases: bool, phrases: Path | None = None
+                  ) -> Executor | None:
+    """`count` worker processes (none below 2); they share key phrases through `phrases`."""
     if count < 2:
         return None
     return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(base, keyphrases))
+                               initializer=_start_worker, initargs=(base, keyphrases, phrases))
 
 
-def _start_worker(base: str, keyphrases: bool) -> None:
+def _start_worker(base: str, keyphrases: bool, phrases: Path | None) -> None:
     global _worker_mapper
     _worker_mapper = Mapper(base, keyphrases=keyphrases)
+    if keyphrases and phrases is not None:
+        _worker_mapper.share_phrases(SharedPhrases(phrases))
 
 
 @dataclass(frozen=True)

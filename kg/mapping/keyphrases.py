@@ -14,6 +14,7 @@ import hashlib
 import logging
 import re
 from collections import OrderedDict
+from typing import Protocol
 
 import yake
 
@@ -36,10 +37,20 @@ _SITE = re.compile(r"\.(?:com|org|io|co)/")
 _USEFUL = re.compile(r"[a-zA-Z]{3}")
 
 
+class PhraseCache(Protocol):
+    """Phrases ranked before, by a digest of their text: shared between the processes of a
+    build, and with the next build (`kg.build.phrases`)."""
+
+    def get(self, key: bytes) -> list[str] | None: ...
+
+    def put(self, key: bytes, phrases: list[str]) -> None: ...
+
+
 class KeyphraseExtractor:
     """Holds one configured YAKE extractor; build it once per process, it is not free."""
 
-    def __init__(self, top: int = PHRASES_PER_PAPER, max_words: int = MAX_WORDS) -> None:
+    def __init__(self, top: int = PHRASES_PER_PAPER, max_words: int = MAX_WORDS,
+                 shared: PhraseCache | None = None) -> None:
         # yake reads `dedup_lim`, not `dedupLim`: the phrases have always been deduplicated at
         # yake's default of 0.9, and `rank` keeps it that way.
         self._yake = yake.KeywordExtractor(lan="en", n=max_words, top=top * 4, dedupLim=0.7)
@@ -47,6 +58,7 @@ class KeyphraseExtractor:
         # The same paper is listed on every co-author's profile: its phrases are worked out
         # once while it is among the last papers seen (keyed by a digest of its text).
         self._seen: OrderedDict[bytes, list[str]] = OrderedDict()
+        self.shared = shared
 
     def extract(self, title: str, abstract: str) -> list[str]:
         """Up to `top` lower-cased phrases, best first.
@@ -59,7 +71,11 @@ class KeyphraseExtractor:
         if key in self._seen:
             self._seen.move_to_end(key)
             return list(self._seen[key])
-        phrases = self._phrases(text)
+        phrases = self.shared.get(key) if self.shared is not None else None
+        if phrases is None:
+            phrases = self._phrases(text)
+            if self.shared is not None:
+                self.shared.put(key, phrases)
         self._seen[key] = phrases
         if len(self._seen) > REMEMBERED_PAPERS:
             self._seen.popitem(last=False)

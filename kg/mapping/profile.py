@@ -21,7 +21,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from kg.errors import Problem
 from kg.mapping import vocab
 from kg.mapping.iris import Minter
-from kg.mapping.keyphrases import KeyphraseExtractor
+from kg.mapping.keyphrases import KeyphraseExtractor, PhraseCache
 from kg.mapping.repositories import find_repositories
 from kg.mapping.topics import Category, categories
 from kg.mapping.vocab import RDF_TYPE, XSD_BOOLEAN, XSD_DATE, XSD_HEX_BINARY, XSD_INTEGER, schema
@@ -67,6 +67,11 @@ class Mapper:
         self._extractor = KeyphraseExtractor() if self.keyphrases else None
         self._persons: dict[str, NamedNode] = {}
         self._topics: dict[str, NamedNode] = {}
+
+    def share_phrases(self, cache: PhraseCache | None) -> None:
+        """Look key phrases up in `cache` before ranking them, and put new ones there."""
+        if self._extractor is not None:
+            self._extractor.shared = cache
 
     def _person_iri(self, name: str) -> NamedNode:
         iri = self._persons.get(name)
