@@ -358,15 +358,36 @@ def export(store: str, sparql_paths: str, out_dir: Path, formats: tuple[str, ...
     N-Quads and TriG keep every named graph; Turtle, N-Triples and JSON-LD hold the merged
     graph. The same store always gives byte-identical files.
     """
-    from kg.export import export as run_export
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        local = _local_copy(stack, store, sparql_paths)  # a server's build: copied first
+        _export(local, out_dir, formats, compress, license_iri, no_validate, sssom)
+
+
+def _local_copy(stack: Any, store: str, sparql_paths: str) -> Path:
+    """The store folder `store` names, or for a server's URL a copy of the build it holds
+    (`kg.store.remote_copy`), removed when `stack` closes."""
     from kg.store.remote import is_remote
 
-    if is_remote(store):
-        raise KgError("kg export reads a local store; export on the machine of the SPARQL "
-                      "server (e.g. `oxigraph dump`) or build a local store first")
-    _warn_if_loopback(Path(store))
+    if not is_remote(store):
+        return Path(store)
+    from kg.store.remote_copy import copy_build
+    from kg.store.scratch import scratch_folder
+
+    copy = Path(stack.enter_context(scratch_folder("copy"))) / "store"
+    with err.status(f"copying the graph of {store}…"):
+        copy_build(_remote(store, sparql_paths), copy)
+    return copy
+
+
+def _export(store: Path, out_dir: Path, formats: tuple[str, ...], compress: bool,
+            license_iri: str, no_validate: bool, sssom: bool) -> None:
+    from kg.export import export as run_export
+
+    _warn_if_loopback(store)
     with err.status("exporting…") as status:
-        report = run_export(Path(store), out_dir, formats or tuple(DUMP_FORMATS), compress=compress,
+        report = run_export(store, out_dir, formats or tuple(DUMP_FORMATS), compress=compress,
                             license_iri=license_iri, validate=not no_validate,
                             progress=lambda fmt: status.update(f"writing {fmt}…"))
     table = Table("file", "bytes", "sha256", title=f"Exported to {out_dir}",
@@ -382,7 +403,7 @@ def export(store: str, sparql_paths: str, out_dir: Path, formats: tuple[str, ...
         from kg.link.mappings import export_link_sets
         from kg.store.local import open_read_only
 
-        db, info = open_read_only(Path(store))
+        db, info = open_read_only(store)
         for path in export_link_sets(db, info.base, out_dir):
             table.add_row(path.name, f"{path.stat().st_size:,}", "")
     out.print(table)
@@ -404,23 +425,31 @@ def _warn_if_loopback(store: Path) -> None:
 
 
 @main.command()
-@click.argument("old", type=click.Path(path_type=Path))
-@click.argument("new", type=click.Path(path_type=Path))
+@click.argument("old")
+@click.argument("new")
 @click.option("--show", default=0, show_default=True, type=click.IntRange(min=0),
               help="Also print up to N added and N removed triples of each graph.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
-def diff(old: Path, new: Path, show: int, as_json: bool) -> None:
-    """Show what changed from OLD to NEW (each a store folder or a dump file).
+@click.option("--sparql-paths", default="/query,/update,/store", show_default=True,
+              metavar="QUERY,UPDATE,STORE",
+              help="For a SPARQL server's URL: its query, update and Graph Store paths.")
+def diff(old: str, new: str, show: int, as_json: bool, sparql_paths: str) -> None:
+    """Show what changed from OLD to NEW (each a store folder, a dump file or the URL of a
+    SPARQL server kg build wrote to).
 
     Added and removed triples per graph, then a summary by the type of the changed subjects.
     """
+    from contextlib import ExitStack
+
     from pyoxigraph import RdfFormat as Format
     from pyoxigraph import serialize
 
     from kg.export.diff import diff as run_diff
     from kg.export.diff import open_side
 
-    result = run_diff(open_side(old), open_side(new))
+    with ExitStack() as stack:
+        result = run_diff(open_side(_local_copy(stack, old, sparql_paths)),
+                          open_side(_local_copy(stack, new, sparql_paths)))
     if as_json:
         click.echo(json.dumps({
             "added": result.added, "removed": result.removed,

@@ -119,8 +119,8 @@ def test_serve_on_a_taken_port_says_so(runner, seed_store_dir):
 
 def test_commands_that_need_a_local_store_say_so_for_a_url(runner):
     result = runner.invoke(main, ["link", "github", "--store", "http://127.0.0.1:7878"])
-    assert (result.exit_code, result.output) == (
-        1, "kg: kg link works on a local store (--store DIR), not on a SPARQL server's URL\n")
+    assert (result.exit_code, result.output) == (  # it links a copy of the server's build
+        1, "kg: the SPARQL store at http://127.0.0.1:7878 does not answer (is it running?)\n")
     result = runner.invoke(main, ["build", str(SEED), "--store", "http://127.0.0.1:7878",
                                   "--full"])
     assert result.output == ("kg: --full is for a local store: a build into a SPARQL server "

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -18,6 +19,7 @@ from conftest import AS_OF, BASE, DATA, ROOT, SEED, select, value
 from kg.build import build as build_remote
 from kg.cli import main
 from kg.errors import StoreError
+from kg.store.local import open_read_only
 from kg.store.remote import MERGED_GRAPH, Paths, RemoteStore
 from servers import VIRTUOSO_PATHS, Virtuoso, free_port, virtuoso, wait_until_answers
 
@@ -197,3 +199,65 @@ def test_kg_serve_on_top_of_virtuoso(seeded, virtuoso):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def _urls(virtuoso: Virtuoso) -> list[str]:
+    return ["--store", virtuoso.url, "--sparql-paths", VIRTUOSO_PATHS]
+
+
+def _dump(runner, store: list[str], out: Path) -> set[str]:
+    """The N-Quads `kg export` writes, less the times of link runs (they ran apart)."""
+    def timed(line: str) -> bool:
+        return "/link" in line and "XMLSchema#dateTime>" in line  # link runs, links
+
+    result = runner.invoke(main, ["export", *store, "--out", str(out), "--format", "nq",
+                                  "--no-validate"])
+    assert result.exit_code == 0, result.output
+    return {line for line in (out / "scholarkg.nq").read_text().splitlines()
+            if not timed(line)}
+
+
+@pytest.mark.slow
+def test_kg_diff_and_export_of_a_virtuoso_build_match_the_local_build(runner, empty, virtuoso,
+                                                                     tmp_path):
+    local = tmp_path / "store"
+    build_remote([SEED], local, base=BASE, as_of=AS_OF, keyphrases=False)
+    build_remote([SEED], empty, base=BASE, as_of=AS_OF, keyphrases=False)
+    result = runner.invoke(main, ["diff", str(local), virtuoso.url, "--sparql-paths",
+                                  VIRTUOSO_PATHS])
+    assert (result.exit_code, result.output) == (0, "no differences\n")
+    remote_dump = _dump(runner, _urls(virtuoso), tmp_path / "remote")
+    assert len(remote_dump) == len(open_read_only(local)[0])  # every quad, each once
+    assert remote_dump == _dump(runner, ["--store", str(local)], tmp_path / "local")
+    empty.update(f"INSERT DATA {{ GRAPH <{BASE}graph/000_4bcbefa2e1da6666> {{ "
+                 f"<{BASE}person/guoying-zhao> <https://schema.org/name> \"G. Zhao\" }} }}")
+    result = runner.invoke(main, ["diff", str(local), virtuoso.url, "--sparql-paths",
+                                  VIRTUOSO_PATHS, "--json"])
+    assert json.loads(result.output)["graphs"] == {
+        BASE + "graph/000_4bcbefa2e1da6666": {"added": 1, "removed": 0}}
+
+
+@pytest.mark.slow
+def test_kg_link_writes_its_graph_into_virtuoso_and_a_rebuild_keeps_it(runner, empty,
+                                                                       virtuoso, tmp_path):
+    """The link graph goes to the server, its links reach the merged graph, and a rebuild of
+    the profiles keeps both, as in a local store (compared with one linked the same way)."""
+    local = tmp_path / "store"
+    build_remote([SEED], local, base=BASE, as_of=AS_OF, keyphrases=False)
+    build_remote([SEED], empty, base=BASE, as_of=AS_OF, keyphrases=False)
+    for store in (_urls(virtuoso), ["--store", str(local)]):
+        result = runner.invoke(main, ["link", "arxiv", *store])
+        assert result.exit_code == 0, result.output
+    assert result.output.endswith(f"wrote 5 links (72 quads) to the arxiv link graph of "
+                                  f"{local}\n")
+    seen_also = "SELECT (COUNT(*) AS ?n) { ?topic rdfs:seeAlso ?page }"
+    assert value(empty, seen_also) == "5"
+    build_remote([SEED], empty, base=BASE, as_of=AS_OF, keyphrases=False)
+    assert value(empty, seen_also) == "5"
+    assert ours(empty) == [BASE + "graph/000_4bcbefa2e1da6666", BASE + "graph/links/arxiv",
+                           BASE + "graph/terms/arxiv"]
+    assert _dump(runner, _urls(virtuoso), tmp_path / "remote") == \
+        _dump(runner, ["--store", str(local)], tmp_path / "local")
+    result = runner.invoke(main, ["link", "arxiv", *_urls(virtuoso), "--dry-run"])
+    assert result.output.endswith("dry run: 5 links (0 matched entities) would be written; "
+                                  "nothing was changed\n")

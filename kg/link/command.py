@@ -25,13 +25,37 @@ from kg.link.model import Outcome, Thresholds
 from kg.link.run import DEFAULT_LIMITS, Report, link_source
 from kg.mapping.vocab import curie
 from kg.store.local import open_read_only
+from kg.store.remote import DEFAULT_PATHS, is_remote
+
+#: where `--sparql-paths` is kept in the click context
+_PATHS = "kg.sparql_paths"
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
-_store = click.option(
-    "--store", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
-    help="Folder of the built store (a symlink that kg build swaps atomically).")
+class _StorePath(click.Path):
+    """A store folder as a Path, or a SPARQL server's URL as it is (a Path loses its '//')."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        return value if is_remote(str(value)) else super().convert(value, param, ctx)
+
+
+def _store(command: Any) -> Any:
+    """`--store` (a folder or a server's URL) and, for a server, `--sparql-paths`, kept in
+    the context for `_run` (the commands take `store` only)."""
+    command = click.option(
+        "--sparql-paths", default=DEFAULT_PATHS, show_default=True, expose_value=False,
+        metavar="QUERY,UPDATE,STORE",
+        callback=lambda ctx, _param, value: ctx.meta.__setitem__(_PATHS, value),
+        help="With --store URL: the server's query, update and Graph Store paths "
+             "(Virtuoso: /sparql,/sparql,/sparql-graph-crud).")(command)
+    return click.option(
+        "--store", type=_StorePath(path_type=Path), default=DEFAULT_STORE, show_default=True,
+        help="Folder of the built store (a symlink that kg build swaps atomically), or the URL "
+             "of a SPARQL server kg build wrote to.")(command)
+
+
 _dry_run = click.option("--dry-run", is_flag=True,
                         help="Match and report, but write nothing.")
 _sssom = click.option("--sssom", "sssom", type=click.Path(dir_okay=False, path_type=Path),
@@ -89,20 +113,39 @@ class _Bars:
         self.progress.update(self.tasks[task], completed=done, total=total)
 
 
-def _run(store: Path, source: str, dry_run: bool, sssom: Path | None = None,
+def _run(store: Path | str, source: str, dry_run: bool, sssom: Path | None = None,
          **options: Any) -> None:
-    if str(store).startswith(("http:/", "https:/")):  # a URL, as click's Path left it
-        raise KgError("kg link works on a local store (--store DIR), not on a SPARQL server's "
-                      "URL")
+    if isinstance(store, str):  # a server: link a copy of its build, push the link graph back
+        from kg.build.remote import push_graphs
+        from kg.mapping.iris import Minter
+        from kg.store.remote import open_remote
+        from kg.store.remote_copy import copy_build
+        from kg.store.scratch import scratch_folder
+
+        remote = open_remote(store, click.get_current_context().meta.get(_PATHS, DEFAULT_PATHS))
+        with scratch_folder("link") as scratch:
+            copy = Path(scratch) / "store"
+            info = copy_build(remote, copy)
+            report = _link(copy, source, dry_run, **options)
+            if report.written:
+                push_graphs(remote, copy, [Minter(info.base).link_graph(source)])
+            _print(report, store)
+            if sssom is not None:
+                _write_sssom(report, copy, sssom)
+        return
+    report = _link(store, source, dry_run, **options)
+    _print(report, store)
+    if sssom is not None:
+        _write_sssom(report, store, sssom)
+
+
+def _link(store: Path, source: str, dry_run: bool, **options: Any) -> Report:
     columns = (TextColumn("[bold]{task.description}"), BarColumn(),
                TextColumn("{task.completed:,}/{task.total:,}"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True,
                   disable=not err.is_terminal) as progress:
-        report = link_source(store, source, dry_run=dry_run, progress=_Bars(progress),
-                             **options)
-    _print(report, store)
-    if sssom is not None:
-        _write_sssom(report, store, sssom)
+        return link_source(store, source, dry_run=dry_run, progress=_Bars(progress),
+                           **options)
 
 
 def _write_sssom(report: Report, store_dir: Path, path: Path) -> None:
@@ -115,7 +158,7 @@ def _write_sssom(report: Report, store_dir: Path, path: Path) -> None:
     out.print(f"SSSOM mapping set: {written[0]} and {written[1]}", markup=False)
 
 
-def _print(report: Report, store: Path) -> None:
+def _print(report: Report, store: Path | str) -> None:
     if not report.decisions:  # arXiv, GitHub: nothing matched, every link certain
         by_predicate = Counter(curie(link.predicate.value) for link in report.links)
         table = Table("predicate", "links", title=f"kg link {report.source}",
@@ -138,7 +181,7 @@ def _matches(report: Report) -> Table:
     return table
 
 
-def _print_rest(report: Report, store: Path) -> None:
+def _print_rest(report: Report, store: Path | str) -> None:
     derived: dict[str, int] = {}
     for item in report.links:
         if item.into.key:

@@ -42,7 +42,7 @@ from pyoxigraph import (
     parse_query_results,
 )
 
-from kg.errors import QueryError, StoreError, StoreRefused, StoreTimeout
+from kg.errors import KgError, QueryError, StoreError, StoreRefused, StoreTimeout
 from kg.store.manifest import StoreInfo, info_from
 from kg.store.query import header
 
@@ -63,6 +63,20 @@ _GRAPH = re.compile(r"\bGRAPH\b", re.IGNORECASE)
 
 def is_remote(store: str) -> bool:
     return store.startswith(("http://", "https://"))
+
+
+#: what `--sparql-paths` defaults to: Oxigraph server's query, update and Graph Store paths
+DEFAULT_PATHS = "/query,/update,/store"
+
+
+def open_remote(url: str, sparql_paths: str = DEFAULT_PATHS) -> RemoteStore:
+    """The server at `url` with `--sparql-paths` QUERY,UPDATE,STORE; raises KgError when they
+    are not three paths."""
+    parts = sparql_paths.split(",")
+    if len(parts) != 3 or not all(p.startswith("/") for p in parts):
+        raise KgError(f"--sparql-paths {sparql_paths!r}: give three paths, e.g. "
+                      "/query,/update,/store")
+    return RemoteStore(url, Paths(*parts))
 
 
 @dataclass
@@ -264,13 +278,13 @@ class RemoteStore:
         return int(next(iter(result))[0].value)
 
     def named_graphs(self) -> Iterator[NamedNode]:
-        """The named graphs, as `pyoxigraph.Store.named_graphs`. On Virtuoso, those of the
-        build (under its base IRI) without `MERGED_GRAPH`: it also holds graphs of its own,
-        and answers `GRAPH ?g { }` with one row that binds nothing."""
+        """The named graphs, as `pyoxigraph.Store.named_graphs` (on Virtuoso also its own
+        system graphs, not `MERGED_GRAPH`): Virtuoso answers `GRAPH ?g { }` with one row that
+        binds nothing, so it is asked `GRAPH ?g { ?s ?p ?o }`."""
         if not self.union_default:
             yield from (row[0] for row in self.query("SELECT DISTINCT ?g { GRAPH ?g { } }"))
             return
-        yield from self._graphs_of(self._manifest())
+        yield from self._graphs_of("")
 
     def _manifest(self) -> str:
         rows = self._select(f"SELECT ?m {{ <{MANIFEST_GRAPH}> <{MANIFEST_PREDICATE}> ?m }}",
@@ -308,11 +322,30 @@ class RemoteStore:
                                f"HTTP {response.status_code} {response.text.strip()[:300]}",
                                response.status_code)
 
+    def get_graph(self, graph: NamedNode | DefaultGraph) -> bytes:
+        """The N-Triples of `graph`, the merged graph for DefaultGraph (Graph Store HTTP
+        Protocol GET); nothing for a graph the server does not have."""
+        name = graph.value if isinstance(graph, NamedNode) else \
+            MERGED_GRAPH if self.union_default else None
+        response = self._send("GET", self.paths.graph_store,
+                              params={"graph": name} if name else {"default": ""},
+                              headers={"Accept": _NTRIPLES})
+        if response.status_code == 404:
+            return b""
+        self._check(response, "graph store")
+        return response.content
+
     # -- the build manifest ------------------------------------------------------------------
-    def read_info(self) -> StoreInfo:
-        """What the last `kg build --store URL` wrote; raises StoreError when none did."""
+    def manifest(self) -> dict[str, Any]:
+        """The `build.json` of the last `kg build --store URL`; raises StoreError when no build
+        wrote one."""
         rows = list(self.query(f"SELECT ?m {{ <{MANIFEST_GRAPH}> <{MANIFEST_PREDICATE}> ?m }}"))
         if not rows:
             raise StoreError(f"{self.url}: no scholarkg graph here; build one with "
                              f"'kg build seeds/ --store {self.url}'")
-        return info_from(json.loads(rows[0][0].value), None)
+        manifest: dict[str, Any] = json.loads(rows[0][0].value)
+        return manifest
+
+    def read_info(self) -> StoreInfo:
+        """What the last `kg build --store URL` wrote; raises StoreError when none did."""
+        return info_from(self.manifest(), None)

@@ -29,8 +29,9 @@ def graph_stats(store: Store | RemoteStore, base: str) -> dict[str, int]:
     """Distinct entities per kind, distinct triples over all graphs, and stored quads."""
     counts = {name: scalar(store, query, base) or 0 for name, query in _COUNTS.items()}
     counts["triples"] = distinct_triples(store, base)
-    # not `COUNT(DISTINCT ?g) { GRAPH ?g { } }`: Virtuoso answers that with nothing
-    counts["graphs"] = sum(1 for _ in store.named_graphs())
+    # not `COUNT(DISTINCT ?g) { GRAPH ?g { } }`: Virtuoso answers that with nothing, and holds
+    # graphs of its own
+    counts["graphs"] = sum(1 for g in store.named_graphs() if g.value.startswith(base))
     counts["quads"] = len(store)
     return counts
 
