@@ -122,14 +122,14 @@ ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {folder}
 ServerThreads = 8
 [SPARQL]
-ResultSetMaxRows = 1000000
+ResultSetMaxRows = 10000
 """
 
 
 class Virtuoso:
     """Debian's `virtuoso-t` in the foreground on a private database folder (its own
     virtuoso.ini: loopback ports, no system service involved), the SPARQL user allowed to
-    update, as a new user sets it up."""
+    update, as a new user sets it up; answers cut at Debian's default of 10,000 rows."""
 
     def __init__(self, folder: Path) -> None:
         if VIRTUOSO is None or ISQL is None:

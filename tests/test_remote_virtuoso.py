@@ -107,6 +107,19 @@ def test_the_merged_graph_is_a_graph_of_its_own_and_hidden_from_graph_queries(se
     assert [r["c"] for r in rows] == ["false", "true"]  # Virtuoso says 0 and 1
 
 
+def test_an_answer_virtuoso_cut_short_is_an_error_not_a_result(seeded, virtuoso):
+    """Virtuoso answers only the first ResultSetMaxRows rows (10,000 by default) and says so
+    in a header alone: counts and copies would silently come out short."""
+    with pytest.raises(StoreError) as info:
+        select(seeded, "SELECT ?s ?t { ?s ?p ?o . ?t a schema:DefinedTerm }")
+    assert str(info.value) == (
+        f"the SPARQL store at {virtuoso.url} cut the answer at 10000 rows (Virtuoso: raise "
+        "ResultSetMaxRows in the [SPARQL] section of its virtuoso.ini)")
+    assert value(seeded, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o . ?t a schema:DefinedTerm }") \
+        == str(3076 * (5 + 233))  # the merged graph's triples and its manifest × topics and
+    # key phrases
+
+
 @pytest.mark.slow
 def test_rebuild_replaces_graphs_and_drops_removed_profiles_on_virtuoso(empty, virtuoso):
     build_remote([SEED, SECOND], empty, base=BASE, as_of=AS_OF, keyphrases=False)

@@ -317,6 +317,11 @@ class RemoteStore:
         self._check(response, "graph store")
 
     def _check(self, response: requests.Response, what: str) -> None:
+        cut = response.headers.get("X-SPARQL-MaxRows")
+        if cut is not None:  # Virtuoso's sign that it answered only the first rows
+            raise StoreError(f"the SPARQL store at {self.url} cut the answer at {cut} rows "
+                             "(Virtuoso: raise ResultSetMaxRows in the [SPARQL] section of its "
+                             "virtuoso.ini)")
         if response.status_code >= 400:
             raise StoreRefused(f"the SPARQL store at {self.url} refused the {what} request: "
                                f"HTTP {response.status_code} {response.text.strip()[:300]}",
