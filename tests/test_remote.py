@@ -234,3 +234,20 @@ def test_a_profile_named_merged_does_not_collide_with_the_merged_graph(tmp_path)
                                 ?p a schema:ScholarlyArticle }} }}""") == "50"
     finally:
         server.stop()
+
+
+@pytest.mark.slow
+def test_kg_diff_and_export_read_oxigraph_serve_as_the_local_build(runner, remote, oxigraph,
+                                                                   seed_store_dir, tmp_path):
+    """The copy of a server's build (named graphs, and the merged graph from the Graph Store's
+    default graph) is the build: nothing differs from the same build made locally."""
+    result = runner.invoke(main, ["diff", str(seed_store_dir), oxigraph.url])
+    assert (result.exit_code, result.output) == (0, "no differences\n")
+    dumps = []
+    for store, out in ((oxigraph.url, tmp_path / "remote"), (str(seed_store_dir),
+                                                             tmp_path / "local")):
+        result = runner.invoke(main, ["export", "--store", store, "--out", str(out),
+                                      "--format", "nq", "--no-validate"])
+        assert result.exit_code == 0, result.output
+        dumps.append((out / "scholarkg.nq").read_bytes())
+    assert dumps[0] == dumps[1] and dumps[0].count(b"\n") == 3075 + 3046 + 27 + 2
