@@ -89,6 +89,9 @@ def test_kg_build_query_and_stats_with_virtuoso_paths(runner, empty, virtuoso):
     counts = json.loads(result.output)
     assert (counts["profiles"], counts["papers"], counts["persons"], counts["graphs"]) == (
         1, 50, 74, 3)
+    result = runner.invoke(main, ["validate", *paths])
+    assert (result.exit_code, result.output.splitlines()[:2]) == (
+        0, ["Validation Report", "Conforms: True"])
     result = runner.invoke(main, ["query", "SELEC", *paths])
     assert result.exit_code == 1 and result.output.startswith("kg: invalid SPARQL: ")
 
