@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 import test_seed_facts as facts
+from pyoxigraph import RdfFormat, parse
 
 from conftest import AS_OF, BASE, DATA, ROOT, SEED, select, value
 from kg.build import build as build_remote
@@ -203,6 +204,22 @@ def test_kg_serve_on_top_of_virtuoso(seeded, virtuoso):
             headers={"Accept": "application/sparql-results+json"})
         assert [row["g"]["value"] for row in graphs.json()["results"]["bindings"]] == [
             BASE + "graph/000_4bcbefa2e1da6666"]
+        ask = requests.post(f"{url}/sparql", timeout=60, data={
+            "query": "ASK { ?p a schema:Person }"},
+            headers={"Accept": "application/sparql-results+json"})
+        assert ask.json() == {"head": {}, "boolean": True}  # Virtuoso: a table with 1
+        ask = requests.post(f"{url}/sparql", timeout=60, data={
+            "query": "ASK { ?p a schema:Nothing }"}, headers={"Accept": "text/csv"})
+        assert (ask.headers["Content-Type"], ask.text) == ("text/csv", "false")
+        for accept in ("*/*", "text/turtle", "application/n-triples"):
+            graph = requests.post(f"{url}/sparql", timeout=60, data={
+                "query": "CONSTRUCT { ?p schema:name ?n } WHERE { ?p a schema:Person ; "
+                         "schema:name \"Guoying Zhao\", ?n }"}, headers={"Accept": accept})
+            media = graph.headers["Content-Type"].split(";")[0]
+            assert media in ("text/turtle", "application/n-triples"), (accept, media)
+            assert [str(t) for t in parse(graph.content, format=RdfFormat.from_media_type(
+                media))] == [f'<{BASE}person/guoying-zhao> <https://schema.org/name> '
+                             '"Guoying Zhao"']
         bad = requests.post(f"{url}/sparql", data={"query": "SELEC"}, timeout=60)
         assert bad.status_code == 400 and bad.text.startswith("invalid query: ")
         page = requests.get(f"{url}/person/guoying-zhao", timeout=60,

@@ -12,10 +12,10 @@ them, never as request text.
 
 Virtuoso (told by its `Server` header) differs in ways this module evens out: its default graph
 is the union of every graph it holds, so the merged graph lives in the named graph
-`MERGED_GRAPH` and every query names that as its default graph (`default-graph-uri`); it answers
-`GRAPH ?g { }` with one unbound row, ASK in JSON as a one-cell table and an `xsd:boolean` as
-1 or 0, and picks the answer's media type by the Accept header alone, so a CONSTRUCT asked for
-JSON comes back as rows. Its update requests are not one transaction: see `kg.build.remote`.
+`MERGED_GRAPH` and every query names that as its default graph (`default-graph-uri`), and the
+build's named graphs when it uses GRAPH; it answers `GRAPH ?g { }` with one unbound row, and
+cuts answers at ResultSetMaxRows. Its answers are evened out in `kg.store.virtuoso`; its update
+requests are not one transaction: see `kg.build.remote`.
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ from pyoxigraph import (
     DefaultGraph,
     NamedNode,
     Quad,
+    QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
     QueryTriples,
     RdfFormat,
-    Store,
     Variable,
     parse,
     parse_query_results,
@@ -45,6 +45,7 @@ from pyoxigraph import (
 from kg.errors import KgError, QueryError, StoreError, StoreRefused, StoreTimeout
 from kg.store.manifest import StoreInfo, info_from
 from kg.store.query import header
+from kg.store.virtuoso import RESULTS, accept_for, boolean_answer, even_out, query_form
 
 #: what `build.json` holds for a local store is one triple in the remote's default graph, out
 #: of the way of `GRAPH ?g` queries (all scholarkg data lives in named graphs)
@@ -52,10 +53,7 @@ MANIFEST_GRAPH = "urn:scholarkg:build"
 MANIFEST_PREDICATE = "urn:scholarkg:manifest"
 #: the merged graph on a server whose default graph is the union of all its graphs (Virtuoso)
 MERGED_GRAPH = "urn:scholarkg:merged"
-_RESULTS = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
-_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
-_ASK_COLUMN = "__ASK_RETVAL"  # Virtuoso's name for the one cell it answers ASK with
 #: a query that may name graphs (a word GRAPH anywhere: a string or IRI holding it only costs
 #: the list of graphs)
 _GRAPH = re.compile(r"\bGRAPH\b", re.IGNORECASE)
@@ -102,33 +100,6 @@ class RemoteTriples:
         from pyoxigraph import serialize
 
         return serialize(iter(self), output, format) or b""
-
-
-def query_form(text: str) -> type | None:
-    """QuerySolutions, QueryBoolean or QueryTriples: what `text` answers with, as pyoxigraph's
-    parser reads it (evaluated on an empty store: nothing to match, so it costs no more than
-    parsing); None when pyoxigraph cannot parse it (a server's own extension of SPARQL)."""
-    try:
-        result = Store().query(text)
-    except (SyntaxError, OSError, ValueError):
-        return None
-    return QueryTriples if isinstance(result, QueryTriples) else type(result)
-
-
-def _even_out(data: bytes) -> bytes:
-    """Virtuoso's JSON results as the standard has them: ASK as a boolean, booleans as
-    `true`/`false` (it answers 1 and 0)."""
-    document = json.loads(data)
-    variables = document.get("head", {}).get("vars", [])
-    rows = document.get("results", {}).get("bindings", [])
-    if variables == [_ASK_COLUMN]:
-        cell = rows[0].get(_ASK_COLUMN, {}) if rows else {}
-        return json.dumps({"head": {}, "boolean": cell.get("value") == "1"}).encode()
-    for row in rows:
-        for term in row.values():
-            if term.get("datatype") == _BOOLEAN and term.get("value") in ("0", "1"):
-                term["value"] = "true" if term["value"] == "1" else "false"
-    return json.dumps(document).encode()
 
 
 class RemoteStore:
@@ -205,9 +176,9 @@ class RemoteStore:
 
     def _select(self, query: str, params: list[tuple[str, str]]) -> list[Any]:
         response = self._post(self.paths.query, params=params, data={"query": query},
-                              headers={"Accept": _RESULTS})
+                              headers={"Accept": RESULTS})
         self._check(response, "query")
-        rows = parse_query_results(_even_out(response.content), format=QueryResultsFormat.JSON)
+        rows = parse_query_results(even_out(response.content), format=QueryResultsFormat.JSON)
         assert isinstance(rows, QuerySolutions)
         return list(rows)
 
@@ -218,8 +189,14 @@ class RemoteStore:
         A query that names no dataset sees the merged graph as its default graph, as it does
         when the store is local."""
         named = any(k in ("default-graph-uri", "named-graph-uri") for k, _ in params)
-        form = [("query", query), *(params if named else self._dataset(query))]
-        return self._post(self.paths.query, data=form, headers={"Accept": accept},
+        data = [("query", query), *(params if named else self._dataset(query))]
+        if self.union_default:  # answers as the standard has them, in a type that fits
+            form = query_form(query)
+            if form is QueryBoolean:
+                return boolean_answer(self._post(self.paths.query, data=data,
+                                                 headers={"Accept": RESULTS}), accept)
+            accept = accept_for(form, accept)
+        return self._post(self.paths.query, data=data, headers={"Accept": accept},
                           stream=True)
 
     # -- the pyoxigraph.Store subset ----------------------------------------------------------
@@ -239,7 +216,7 @@ class RemoteStore:
             else:  # Virtuoso takes a trailing VALUES only after a SELECT: join it inside
                 end = text.rindex("}")
                 text = text[:end] + table + "\n" + text[end:]
-        accept = f"{_RESULTS}, {_NTRIPLES};q=0.9"
+        accept = f"{RESULTS}, {_NTRIPLES};q=0.9"
         params = [(self.paths.union_parameter, "")] if use_default_graph_as_union and \
             self.paths.union_parameter else []
         if virtuoso:  # it answers with the first type it can, whatever the query's form
@@ -255,7 +232,7 @@ class RemoteStore:
         media = response.headers.get("Content-Type", "").split(";")[0].strip()
         if media == _NTRIPLES:
             return RemoteTriples(response.content)
-        content = _even_out(response.content) if virtuoso else response.content
+        content = even_out(response.content) if virtuoso else response.content
         return parse_query_results(content, format=QueryResultsFormat.JSON)
 
     def quads_for_pattern(self, s: Any, p: Any, o: Any, g: Any = None) -> Iterator[Quad]:
