@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 import test_seed_facts as facts
-from pyoxigraph import RdfFormat, parse
+from pyoxigraph import QueryBoolean, QueryTriples, RdfFormat, parse
 
 from conftest import AS_OF, BASE, DATA, ROOT, SEED, select, value
 from kg.build import build as build_remote
@@ -22,6 +22,7 @@ from kg.cli import main
 from kg.errors import StoreError
 from kg.store.local import open_read_only
 from kg.store.remote import MERGED_GRAPH, Paths, RemoteStore
+from kg.store.virtuoso import query_form
 from servers import VIRTUOSO_PATHS, Virtuoso, free_port, virtuoso, wait_until_answers
 
 __all__ = ["virtuoso"]  # the session's server, a fixture of tests/servers.py
@@ -294,3 +295,25 @@ def test_kg_link_writes_its_graph_into_virtuoso_and_a_rebuild_keeps_it(runner, e
     result = runner.invoke(main, ["link", "arxiv", *_urls(virtuoso), "--dry-run"])
     assert result.output.endswith("dry run: 5 links (0 matched entities) would be written; "
                                   "nothing was changed\n")
+
+
+def test_telling_a_query_form_calls_no_service(tmp_path):
+    """A query's form is found by pyoxigraph evaluating it on an empty store, which would call
+    a SERVICE (an ASK at once) from our process for anyone's query: then the form is unknown."""
+    calls = tmp_path / "served"
+    port = free_port()
+    with calls.open("w") as log:  # http.server logs each request it answers there
+        server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
+                                   "127.0.0.1", "--directory", str(tmp_path)],
+                                  stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        wait_until_answers(f"http://127.0.0.1:{port}/")
+        before = calls.read_text()
+        query = f"ASK {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+        assert query_form(query) is None
+        assert query_form("ASK { ?s ?p ?o }") is QueryBoolean
+        assert query_form("DESCRIBE <x:y>") is QueryTriples
+        assert calls.read_text() == before  # no request reached the server
+    finally:
+        server.terminate()
+        server.wait(10)

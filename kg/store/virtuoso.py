@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import requests
 from pyoxigraph import (
@@ -23,12 +24,16 @@ from pyoxigraph import (
 _BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 _ASK_COLUMN = "__ASK_RETVAL"  # Virtuoso's name for the one cell it answers ASK with
 RESULTS = "application/sparql-results+json"
+_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
 
 
 def query_form(text: str) -> type | None:
     """QuerySolutions, QueryBoolean or QueryTriples: what `text` answers with, as pyoxigraph's
     parser reads it (evaluated on an empty store: nothing to match, so it costs no more than
-    parsing); None when pyoxigraph cannot parse it (a server's own extension of SPARQL)."""
+    parsing); None when pyoxigraph cannot parse it (a server's own extension of SPARQL), or
+    when it may call a SERVICE: pyoxigraph would call it from here, for anyone's query."""
+    if _SERVICE.search(text):
+        return None
     try:
         result = Store().query(text)
     except (SyntaxError, OSError, ValueError):
