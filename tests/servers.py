@@ -131,6 +131,9 @@ class Virtuoso:
     virtuoso.ini: loopback ports, no system service involved), the SPARQL user allowed to
     update, as a new user sets it up; answers cut at Debian's default of 10,000 rows."""
 
+    #: what the tests sharing this server last built into it ("seed"), None when unknown
+    holds: str | None = None
+
     def __init__(self, folder: Path) -> None:
         if VIRTUOSO is None or ISQL is None:
             raise RuntimeError("virtuoso-t/isql-vt missing: `make virtuoso` installs Debian's "

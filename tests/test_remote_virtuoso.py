@@ -28,9 +28,8 @@ from servers import VIRTUOSO_PATHS, Virtuoso, free_port, virtuoso, wait_until_an
 __all__ = ["virtuoso"]  # the session's server, a fixture of tests/servers.py
 
 SECOND = DATA / "second_profile.txt"
-#: facts that list every named graph: Virtuoso holds graphs of its own and the merged graph
-#: as named graphs, so these are asserted below on ours alone
-
+#: every seed fact, as tests/test_remote.py runs them on oxigraph serve (those listing every
+#: named graph too: queries with GRAPH are given the build's graphs, not Virtuoso's own)
 FACTS = [getattr(facts, name) for name in sorted(dir(facts)) if name.startswith("test_")]
 
 
@@ -47,17 +46,17 @@ def ours(store: RemoteStore) -> list[str]:
 def seeded(virtuoso: Virtuoso) -> RemoteStore:
     """The seed built into the session's Virtuoso (again only when a test changed it)."""
     store = remote_of(virtuoso)
-    if getattr(virtuoso, "holds", None) != "seed":
+    if virtuoso.holds != "seed":
         virtuoso.clear()
         build_remote([SEED], store, base=BASE, as_of=AS_OF)
-        virtuoso.holds = "seed"  # type: ignore[attr-defined]
+        virtuoso.holds = "seed"
     return store
 
 
 @pytest.fixture
 def empty(virtuoso: Virtuoso) -> RemoteStore:
     virtuoso.clear()
-    virtuoso.holds = None  # type: ignore[attr-defined]
+    virtuoso.holds = None
     return remote_of(virtuoso)
 
 
