@@ -32,6 +32,7 @@ from pyoxigraph import (
 
 from kg import __version__
 from kg.errors import KgError, Problem
+from kg.store.query import as_records, records
 
 #: progress(task, done, total): called as work advances (total None when unknown)
 TaskProgress = Callable[[str, int, int | None], None]
@@ -133,10 +134,7 @@ class StoreSparql:
         self.store = store
 
     def select(self, query: str) -> list[Row]:
-        result = self.store.query(query)
-        assert isinstance(result, QuerySolutions)
-        names = [v.value for v in result.variables]
-        return [{n: row[n] for n in names} for row in result]
+        return records(self.store, query)
 
 
 @contextmanager
@@ -187,5 +185,4 @@ class EndpointSparql:
             raise KgError(f"{self.url}: the answer is not SPARQL JSON results ({e})") from None
         if not isinstance(result, QuerySolutions):
             raise KgError(f"{self.url}: expected SELECT results, got a boolean")
-        names = [v.value for v in result.variables]
-        return [{n: row[n] for n in names} for row in result]
+        return as_records(result)

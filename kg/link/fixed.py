@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from pyoxigraph import QuerySolutions, Store
+from pyoxigraph import Store
 
 from kg.link.links import SEE_ALSO, Link, Target
 from kg.mapping.repositories import normalise
 from kg.mapping.vocab import ARXIV_LIST, kg_terms
-from kg.store.query import run_query
+from kg.store.query import records
 
 ARXIV = Target("", "https://arxiv.org/", "arXiv category taxonomy")
 GITHUB = Target("", "https://github.com/", "GitHub")
@@ -34,9 +34,8 @@ _REPOSITORIES = """SELECT DISTINCT ?repository ?url {
 
 
 def _rows(store: Store, base: str, query: str) -> list[dict[str, str]]:
-    result = run_query(store, query, base)
-    assert isinstance(result, QuerySolutions)
-    return [{v.value: row[v.value].value for v in result.variables} for row in result]
+    return [{name: term.value for name, term in row.items()}
+            for row in records(store, query, base)]
 
 
 def arxiv_links(store: Store, base: str) -> list[Link]:

@@ -10,7 +10,7 @@ from pyoxigraph import NamedNode, QuerySolutions, Store
 
 from kg.link.model import LocalGraph, LocalPaper, LocalPerson
 from kg.mapping.iris import LINK_GRAPHS, title_key
-from kg.store.query import run_query
+from kg.store.query import solutions
 
 _PAPERS = """
 SELECT ?paper (MIN(?t) AS ?title) (MIN(?d) AS ?date) (MAX(?inf) AS ?inferred)
@@ -40,9 +40,7 @@ _KNOWN = "SELECT DISTINCT ?g ?local ?external { GRAPH ?g { ?local owl:sameAs ?ex
 
 
 def _rows(store: Store, base: str, query: str) -> QuerySolutions:
-    result = run_query(store, query, base)
-    assert isinstance(result, QuerySolutions)
-    return result
+    return solutions(store, query, base)
 
 
 def read_local(store: Store, base: str, current: NamedNode | None = None) -> LocalGraph:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pyoxigraph import NamedNode, QuerySolutions, Store
+from pyoxigraph import NamedNode, Store
 
 from kg import __version__
 from kg.config import DEFAULT_LICENSE
@@ -31,7 +31,7 @@ from kg.errors import KgError
 from kg.link.links import CLOSE_MATCH, SAME_AS, SEE_ALSO, Link, Target
 from kg.mapping.iris import LINK_GRAPHS, Minter
 from kg.mapping.vocab import prefix_map
-from kg.store.query import run_query
+from kg.store.query import solutions
 
 #: the prefixes of every CURIE a link set uses (our base is `kg`)
 PREFIXES = prefix_map("mappings")
@@ -90,9 +90,8 @@ def labels(store: Store, base: str, subjects: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return {}
     values = " ".join(str(NamedNode(s)) for s in wanted)
-    result = run_query(store, f"SELECT ?s (MIN(?n) AS ?name) {{ VALUES ?s {{ {values} }} "
+    result = solutions(store, f"SELECT ?s (MIN(?n) AS ?name) {{ VALUES ?s {{ {values} }} "
                               "?s schema:name ?n } GROUP BY ?s", base)
-    assert isinstance(result, QuerySolutions)
     return {row["s"].value: row["name"].value for row in result if row["name"] is not None}
 
 
@@ -159,8 +158,7 @@ _STORED = """SELECT ?g ?s ?p ?o ?confidence ?method ?dataset ?when
 
 def stored_link_sets(store: Store, base: str) -> list[LinkSet]:
     """Every link graph of the store (`graph/links/SOURCE`) as a LinkSet, by source name."""
-    result = run_query(store, _STORED, base)
-    assert isinstance(result, QuerySolutions)
+    result = solutions(store, _STORED, base)
     prefix = base + LINK_GRAPHS
     found: dict[str, tuple[list[Link], datetime]] = {}
     for row in result:

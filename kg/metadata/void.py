@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import Literal, NamedNode, QuerySolutions, Store, Triple
+from pyoxigraph import Literal, NamedNode, Store, Triple
 
 from kg import __version__
 from kg.config import DEFAULT_LICENSE
@@ -41,7 +41,7 @@ from kg.mapping.vocab import (
     XSD,
 )
 from kg.metadata.context import CONTEXT_PATH
-from kg.store.query import run_query
+from kg.store.query import solutions
 
 VOID_PATH = VOID_DATASET.split("#")[0]
 REPORT_FILE = "shacl-report.ttl"
@@ -101,9 +101,7 @@ def _en(text: str) -> Literal:
 
 
 def _rows(store: Store, base: str, query: str) -> list[tuple[Any, ...]]:
-    result = run_query(store, query, base)
-    assert isinstance(result, QuerySolutions)
-    return [tuple(row) for row in result]
+    return [tuple(row) for row in solutions(store, query, base)]
 
 
 def void_description(store: Store, release: Release, dumps: Iterable[DumpFile]) -> list[Triple]:

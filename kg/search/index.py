@@ -23,7 +23,7 @@ import tantivy
 from pyoxigraph import QuerySolution, QuerySolutions, Store
 
 from kg.store.manifest import SEARCH_INDEX
-from kg.store.query import run_query
+from kg.store.query import solutions
 
 #: the index's folder inside a build folder (beside `oxigraph/` and `build.json`)
 INDEX_DIR = SEARCH_INDEX
@@ -143,9 +143,7 @@ def write_index(store: Store, build_dir: Path, base: str) -> int:
 
 
 def _rows(store: Store, query: str, base: str) -> QuerySolutions:
-    result = run_query(store, query, base)
-    assert isinstance(result, QuerySolutions)
-    return result
+    return solutions(store, query, base)
 
 
 def _of(docs: dict[str, _Doc], rows: QuerySolutions) -> Iterator[tuple[QuerySolution, _Doc]]:

@@ -16,8 +16,6 @@ from pyoxigraph import (
     DefaultGraph,
     Literal,
     NamedNode,
-    QueryBoolean,
-    QuerySolutions,
     RdfFormat,
     Store,
     Triple,
@@ -27,7 +25,7 @@ from pyoxigraph import (
 
 from kg.config import ONTOLOGY_DIR
 from kg.mapping.vocab import OWL, RDF_TYPE, RDFS, schema
-from kg.store.query import run_query
+from kg.store.query import records, triples
 
 ONTOLOGY_FILE = ONTOLOGY_DIR / "kg.ttl"
 POSITION = schema.position
@@ -188,10 +186,7 @@ class Reader:
 
     def _select(self, query: str, who: NamedNode | None = None) -> list[dict[str, Any]]:
         bindings = {Variable("who"): who} if who is not None else {}
-        result = run_query(self.store, query, self.base, substitutions=bindings)
-        assert isinstance(result, QuerySolutions)
-        names = [v.value for v in result.variables]
-        return [{n: row[n] for n in names} for row in result]
+        return records(self.store, query, self.base, substitutions=bindings)
 
     def papers_of(self, person: NamedNode) -> list[dict[str, Any]]:
         """The papers listing `person` as an author, newest first: paper, title, date."""
@@ -229,11 +224,8 @@ class Reader:
 
     def markup(self, iri: NamedNode) -> list[Triple]:
         """The schema.org description a page embeds as JSON-LD (see `_MARKUP`)."""
-        result = run_query(self.store, _MARKUP, self.base,
-                           substitutions={Variable("who"): iri})
-        if isinstance(result, QuerySolutions | QueryBoolean):  # a remote store's graph is
-            raise TypeError("expected triples")  # RemoteTriples, not QueryTriples
-        return list(dict.fromkeys(result))
+        return list(dict.fromkeys(triples(self.store, _MARKUP, self.base,
+                                          substitutions={Variable("who"): iri})))
 
     def profiles(self) -> list[dict[str, Any]]:
         """The persons the served profiles are about, by name: person, name."""

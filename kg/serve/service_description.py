@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, QuerySolutions, Store
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from kg.mapping.vocab import DCTERMS, FORMATS, RDF_TYPE, SCHEMA, SD, VOID, XSD, prefix_map
-from kg.store.query import run_query
+from kg.store.query import solutions
 
 SD_PREFIXES = prefix_map("sd")
 _RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
@@ -45,12 +45,11 @@ class Graphs:
 def graph_sizes(store: Any) -> Graphs:
     """Count the triples of the default graph and of each named graph, as queries see them.
 
-    `store` is a pyoxigraph Store or a RemoteStore (both answer `run_query`).
+    `store` is a pyoxigraph Store or a RemoteStore (both answer `solutions`).
     """
-    default = run_query(store, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
-    named = run_query(store, "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } "
+    default = solutions(store, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+    named = solutions(store, "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } "
                              "GROUP BY ?g ORDER BY ?g")
-    assert isinstance(default, QuerySolutions) and isinstance(named, QuerySolutions)
     (total,) = [int(row[0].value) for row in default]
     return Graphs(total, [(row[0].value, int(row[1].value)) for row in named])
 

@@ -16,7 +16,7 @@ from kg.mapping.vocab import prefixes
 from kg.store.nesting import TooDeep, check_nesting
 
 if TYPE_CHECKING:
-    from kg.store.remote import RemoteStore
+    from kg.store.remote import RemoteStore, RemoteTriples
 
 Result = QuerySolutions | QueryBoolean | QueryTriples
 
@@ -50,11 +50,24 @@ def solutions(store: Store | RemoteStore, query: str, base: str | None = None, *
     return result
 
 
+def records(store: Store | RemoteStore, query: str, base: str | None = None,
+            **options: Any) -> list[dict[str, Any]]:
+    """The rows of a SELECT query as dicts, variable name → term (None where unbound)."""
+    return as_records(solutions(store, query, base, **options))
+
+
+def as_records(result: QuerySolutions) -> list[dict[str, Any]]:
+    """Rows of solutions, however obtained (a store, or a server's parsed answer), as dicts."""
+    names = [v.value for v in result.variables]
+    return [{n: row[n] for n in names} for row in result]
+
+
 def triples(store: Store | RemoteStore, query: str, base: str | None = None,
-            **options: Any) -> QueryTriples:
-    """The triples of a CONSTRUCT or DESCRIBE query (see `solutions`)."""
+            **options: Any) -> QueryTriples | RemoteTriples:
+    """The triples of a CONSTRUCT or DESCRIBE query (see `solutions`): pyoxigraph's, or a
+    server's (`RemoteTriples`, which iterate and serialise alike)."""
     result = run_query(store, query, base, **options)
-    if not isinstance(result, QueryTriples):
+    if isinstance(result, QuerySolutions | QueryBoolean):
         raise TypeError(f"expected a CONSTRUCT or DESCRIBE query, got {type(result).__name__}")
     return result
 

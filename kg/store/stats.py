@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pyoxigraph import Store
 
-from kg.store.query import run_query, scalar
+from kg.store.query import scalar, solutions
 
 if TYPE_CHECKING:
     from kg.store.remote import RemoteStore
@@ -42,6 +42,6 @@ def distinct_triples(store: Store | RemoteStore, base: str) -> int:
     Counted a predicate at a time: the engine holds the distinct triples of one predicate in
     memory, not those of the whole graph (tens of millions at 10,000 profiles).
     """
-    predicates = [row[0] for row in run_query(store, _PREDICATES, base)]  # type: ignore[union-attr]
+    predicates = [row[0] for row in solutions(store, _PREDICATES, base)]
     return sum(int(scalar(store, _TRIPLES_OF.format(p=p), base) or 0) for p in predicates)
 
