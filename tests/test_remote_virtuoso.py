@@ -316,3 +316,15 @@ def test_telling_a_query_form_calls_no_service(tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+@pytest.mark.slow
+def test_an_update_without_graph_changes_the_merged_graph_on_virtuoso(seeded, virtuoso):
+    """As `kg serve --allow-update` does on a local store; Virtuoso refused `INSERT DATA`
+    without GRAPH ("No plain default graph specified")."""
+    virtuoso.holds = None  # changed below
+    seeded.update(f'INSERT DATA {{ <{BASE}person/x> <https://schema.org/name> "X" }}')
+    assert value(seeded, f'SELECT ?n {{ <{BASE}person/x> schema:name ?n }}') == "X"
+    assert value(seeded, "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s schema:name \"X\" } }") == "0"
+    seeded.update(f"DELETE WHERE {{ <{BASE}person/x> ?p ?o }}")
+    assert value(seeded, f"SELECT (COUNT(*) AS ?n) {{ <{BASE}person/x> ?p ?o }}") == "0"

@@ -278,7 +278,11 @@ class RemoteStore:
         return f"GRAPH <{MERGED_GRAPH}> {{ {triples} }}" if self.union_default else triples
 
     def update(self, update: str) -> None:
-        response = self._post(self.paths.update, data={"update": update})
+        """Run a SPARQL Update; raises StoreError when the server refuses it. On Virtuoso the
+        default graph it reads and writes is the merged graph, as in a local store (Virtuoso
+        refuses `INSERT DATA` without GRAPH otherwise)."""
+        dataset = [("using-graph-uri", MERGED_GRAPH)] if self.union_default else []
+        response = self._post(self.paths.update, data=[("update", update), *dataset])
         self._check(response, "update")
 
     def put_graph(self, graph: NamedNode, ntriples: bytes) -> None:
