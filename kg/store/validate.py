@@ -55,6 +55,8 @@ CHUNK_TRIPLES = 20_000
 
 _SH = "http://www.w3.org/ns/shacl#"
 _SUBCLASS = NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+RDF_TYPE_RDFLIB = URIRef(RDF_TYPE.value)
+RDFS_CLASS = URIRef("http://www.w3.org/2000/01/rdf-schema#Class")
 #: shape terms that make a node's validity depend on more than its own triples and its values'
 #: types
 _NOT_LOCAL = {f"{_SH}{t}" for t in ("node", "targetObjectsOf", "qualifiedValueShape", "sparql",
@@ -137,11 +139,12 @@ def validate_store(store: Store | RemoteStore, base: str, *,
     if not isinstance(store, Store):  # a server: its default graph, copied here once
         store = _copied(store, base)
     shapes = SHAPES.read_text(encoding="utf-8")
-    limit = CHUNK_TRIPLES if is_local(shapes, base) else None
+    prepared = _Shapes.of(shapes, base)
+    limit = CHUNK_TRIPLES if prepared.local else None
     results: set[Violation] = set()
     pending: list[Future[list[tuple[Violation, bool]]]] = []
     for chunk in _chunks(store, limit):
-        args = (shapes, base, chunk.ntriples, chunk.subjects, chunk.pointed)
+        args = (prepared.for_chunk(chunk), base, chunk.ntriples, chunk.subjects, chunk.pointed)
         if executor is None:
             results.update(_kept(store, check_chunk(*args)))
             continue
@@ -156,10 +159,7 @@ def validate_store(store: Store | RemoteStore, base: str, *,
 
 def is_local(shapes: str, base: str) -> bool:
     """Whether every shape looks only at a node's own triples and its values' types."""
-    graph = Graph().parse(data=shapes, format="turtle", publicID=base)
-    if any(str(p) in _NOT_LOCAL for p in graph.predicates()):
-        return False
-    return all(isinstance(o, URIRef) for o in graph.objects(None, SH.path))
+    return _Shapes.of(shapes, base).local
 
 
 @dataclass(frozen=True)
@@ -168,6 +168,57 @@ class _Chunk:
     subjects: frozenset[str]
     #: nodes the chunk holds only the types of: their own chunks report on them
     pointed: frozenset[str]
+    #: the classes each subject is an instance of (its types and their superclasses)
+    instance_of: dict[str, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class _Shapes:
+    """The shapes, and how to aim them at one chunk's subjects.
+
+    A chunk also holds the types of the nodes its subjects point to; a shape that targets a
+    class would validate those nodes too, whose other triples are in another chunk: that
+    reported (and then dropped) a violation for most of them, and doubled the engine's work.
+    So where every target is `sh:targetClass` or `sh:targetNode`, each chunk gets the shapes
+    with their class targets replaced by the chunk's own subjects of that class, as
+    `sh:targetNode`: the same focus nodes, minus those another chunk describes.
+    """
+
+    graph: Graph
+    local: bool
+    #: class IRI → the shapes that target it
+    by_class: dict[str, list[Any]]
+    #: the shapes as N-Triples, untouched (for shapes whose targets cannot be aimed)
+    whole: str
+
+    @staticmethod
+    def of(shapes: str, base: str) -> _Shapes:
+        graph = Graph().parse(data=shapes, format="turtle", publicID=base)
+        local = not any(str(p) in _NOT_LOCAL for p in graph.predicates()) and all(
+            isinstance(o, URIRef) for o in graph.objects(None, SH.path))
+        aimable = not any(graph.triples((None, SH.targetSubjectsOf, None))) and not any(
+            (s, RDF_TYPE_RDFLIB, RDFS_CLASS) in graph
+            for s in graph.subjects(RDF_TYPE_RDFLIB, SH.NodeShape))
+        by_class: dict[str, list[Any]] = {}
+        if local and aimable:
+            for shape, cls in graph.subject_objects(SH.targetClass):
+                by_class.setdefault(str(cls), []).append(shape)
+        return _Shapes(graph, local, by_class, graph.serialize(format="nt"))
+
+    def for_chunk(self, chunk: _Chunk) -> str:
+        """The shapes (N-Triples) aimed at `chunk`'s subjects, where they can be."""
+        if not self.by_class:
+            return self.whole
+        aimed = Graph()
+        for triple in self.graph:
+            if triple[1] != SH.targetClass:
+                aimed.add(triple)
+        for subject, classes in chunk.instance_of.items():
+            for cls in classes:
+                for shape in self.by_class.get(cls, ()):
+                    aimed.add((shape, SH.targetNode, URIRef(subject)))
+        text: str = aimed.serialize(format="nt")
+        return text
 
 
 def _chunks(store: Store, limit: int | None) -> Iterator[_Chunk]:
@@ -176,21 +227,39 @@ def _chunks(store: Store, limit: int | None) -> Iterator[_Chunk]:
     store keeps a subject's triples together when iterated (the in-memory one does not)."""
     default = DefaultGraph()
     classes = [q.triple for q in store.quads_for_pattern(None, _SUBCLASS, None, default)]
+    supers = _superclasses(classes)
     held: list[Triple] = []
     subjects: set[Any] = set()
     for row in solutions(store, "SELECT DISTINCT ?s { ?s ?p ?o }"):
         if limit is not None and len(held) >= limit:
-            yield _chunk(store, held, subjects, classes)
+            yield _chunk(store, held, subjects, classes, supers)
             held, subjects = [], set()
         subject = row[0]
         subjects.add(subject)
         held.extend(q.triple for q in store.quads_for_pattern(subject, None, None, default))
     if held or not subjects:
-        yield _chunk(store, held, subjects, classes)
+        yield _chunk(store, held, subjects, classes, supers)
 
 
-def _chunk(store: Store, held: list[Triple], subjects: set[Any],
-           classes: list[Triple]) -> _Chunk:
+def _superclasses(classes: list[Triple]) -> dict[str, frozenset[str]]:
+    """Each class of an `rdfs:subClassOf` triple → itself and every class above it."""
+    direct: dict[str, set[str]] = {}
+    for t in classes:
+        direct.setdefault(_name(t.subject), set()).add(_name(t.object))
+    closed: dict[str, frozenset[str]] = {}
+    for cls in direct:
+        seen, todo = {cls}, [cls]
+        while todo:
+            for parent in direct.get(todo.pop(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        closed[cls] = frozenset(seen)
+    return closed
+
+
+def _chunk(store: Store, held: list[Triple], subjects: set[Any], classes: list[Triple],
+           supers: dict[str, frozenset[str]]) -> _Chunk:
     default = DefaultGraph()
     pointed = {t.object for t in held if isinstance(t.object, NamedNode | BlankNode)}
     pointed -= subjects
@@ -200,8 +269,14 @@ def _chunk(store: Store, held: list[Triple], subjects: set[Any],
                      format=RdfFormat.N_TRIPLES)
     assert data is not None  # no output given: the bytes are returned
     text = data.decode()
+    instance_of: dict[str, set[str]] = {}
+    for t in held:
+        if t.predicate == RDF_TYPE and isinstance(t.object, NamedNode):
+            instance_of.setdefault(_name(_skolem(t.subject)), set()).update(
+                supers.get(t.object.value, (t.object.value,)))
     return _Chunk(text, frozenset(_name(_skolem(s)) for s in subjects),
-                  frozenset(_name(_skolem(n)) for n in pointed))
+                  frozenset(_name(_skolem(n)) for n in pointed),
+                  {s: frozenset(c) for s, c in instance_of.items()})
 
 
 def check_chunk(shapes: str, base: str, ntriples: str, subjects: frozenset[str],
@@ -249,7 +324,7 @@ def _rudof_with(shapes: str, base: str) -> Any:
     import pyrudof
 
     rudof = pyrudof.Rudof(pyrudof.RudofConfig())
-    rudof.read_shacl(shapes, format=pyrudof.ShaclFormat.Turtle, base=base)
+    rudof.read_shacl(shapes, format=pyrudof.ShaclFormat.NTriples, base=base)
     return rudof
 
 
@@ -274,7 +349,7 @@ def _pyshacl(shapes: str, base: str, ntriples: str) -> list[Violation]:
 
 @functools.lru_cache(maxsize=2)
 def _rdflib_shapes(shapes: str, base: str) -> Graph:
-    return Graph().parse(data=shapes, format="turtle", publicID=base)
+    return Graph().parse(data=shapes, format="nt", publicID=base)
 
 
 def _copied(store: RemoteStore, base: str) -> Store:
