@@ -129,3 +129,19 @@ def test_the_report_is_a_shacl_report(broken):
     assert len(list(graph.quads_for_pattern(None, NamedNode(f"{SH}result"), None, None))) == \
         len(expected)
     assert "Conforms: False\nResults (11):\n" in report.text
+
+
+def test_a_subclass_instance_is_aimed_at_like_its_class(monkeypatch):
+    """Class targets become the chunk's own instances, subclasses included (SHACL instance)."""
+    base, g = "http://example.org/", DefaultGraph()
+    db = Store()
+    sub, nameless = NamedNode(f"{base}Researcher"), NamedNode(f"{base}nameless")
+    db.extend([
+        Quad(sub, NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf"),
+             NamedNode(f"{SCHEMA}Person"), g),
+        Quad(nameless, RDF_TYPE, sub, g),
+        Quad(nameless, NamedNode(f"{SCHEMA}name"), Literal(""), g),
+    ])
+    monkeypatch.setattr(validation, "CHUNK_TRIPLES", 1)
+    assert _found(validate_store(db, base)) == {
+        (nameless.value, f"{SCHEMA}name", _component("MinLength"))}
