@@ -84,7 +84,7 @@ def test_small_chunks_find_what_one_chunk_finds(broken, engine: str, monkeypatch
     db, base, expected = broken
     monkeypatch.setattr(validation, "_engine", lambda: ENGINES[engine])
     monkeypatch.setattr(validation, "CHUNK_TRIPLES", 50)
-    assert len(list(validation._chunks(db, 50))) == 57
+    assert len(list(validation._chunks(db, 50, grouped=False))) == 57
     assert _found(validate_store(db, base)) == expected
 
 
@@ -145,3 +145,19 @@ def test_a_subclass_instance_is_aimed_at_like_its_class(monkeypatch):
     monkeypatch.setattr(validation, "CHUNK_TRIPLES", 1)
     assert _found(validate_store(db, base)) == {
         (nameless.value, f"{SCHEMA}name", _component("MinLength"))}
+
+
+def test_a_store_on_disk_is_read_in_one_pass_and_one_in_memory_the_slow_way(broken, tmp_path):
+    """On disk the default graph's index keeps a subject's triples together: one pass. The
+    in-memory store does not (a quad added later comes later): found out, and read a subject
+    at a time instead, with the same result."""
+    db, base, expected = broken
+    with pytest.raises(validation._NotGrouped):
+        list(validation._runs(db, grouped=True))
+    disk = Store(str(tmp_path / "db"))
+    disk.bulk_extend(db.quads_for_pattern(None, None, None, None))
+    runs = list(validation._runs(disk, grouped=True))
+    assert len(runs) == len({subject for subject, _triples in runs})
+    assert sum(len(triples) for _s, triples in runs) == len(list(
+        disk.quads_for_pattern(None, None, None, DefaultGraph())))
+    assert _found(validate_store(disk, base)) == expected
