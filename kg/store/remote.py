@@ -59,6 +59,12 @@ _NTRIPLES = "application/n-triples"
 _GRAPH = re.compile(r"\bGRAPH\b", re.IGNORECASE)
 
 
+#: the named graphs on Virtuoso, as those with a typed subject (every graph of a build has one):
+#: it answers `GRAPH ?g { }` with nothing, and `GRAPH ?g { ?s ?p ?o }` reading every quad
+#: (21 s at 100 profiles, against 0.01 s for this)
+_LIST_GRAPHS = "SELECT DISTINCT ?g { GRAPH ?g { ?s a ?type } }"
+
+
 def is_remote(store: str) -> bool:
     return store.startswith(("http://", "https://"))
 
@@ -169,7 +175,7 @@ class RemoteStore:
 
     def _graphs_of(self, manifest: str) -> Iterator[NamedNode]:
         base = info_from(json.loads(manifest), None).base if manifest else ""
-        for row in self._select("SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }", []):
+        for row in self._select(_LIST_GRAPHS, []):
             if row[0] is not None and row[0].value.startswith(base) \
                     and row[0].value != MERGED_GRAPH:
                 yield row[0]
@@ -251,13 +257,24 @@ class RemoteStore:
                        graph or (row["g"] if g is None else DefaultGraph()))
 
     def __len__(self) -> int:
-        result = self.query("SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }")
-        return int(next(iter(result))[0].value)
+        """The quads in named graphs (on Virtuoso, in the build's: counted 500 graphs at a
+        time, since given them all as the dataset it runs out of query memory)."""
+        if not self.union_default:
+            result = self.query("SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }")
+            return int(next(iter(result))[0].value)
+        graphs = [str(NamedNode(g)) for g in self._named_graphs()]
+        total = 0
+        for start in range(0, len(graphs), 500):
+            listed = " ".join(graphs[start:start + 500])
+            rows = self._select(f"SELECT (COUNT(*) AS ?n) {{ VALUES ?g {{ {listed} }} "
+                                "GRAPH ?g { ?s ?p ?o } }", [])
+            total += int(rows[0][0].value)
+        return total
 
     def named_graphs(self) -> Iterator[NamedNode]:
         """The named graphs, as `pyoxigraph.Store.named_graphs` (on Virtuoso also its own
-        system graphs, not `MERGED_GRAPH`): Virtuoso answers `GRAPH ?g { }` with one row that
-        binds nothing, so it is asked `GRAPH ?g { ?s ?p ?o }`."""
+        system graphs, not `MERGED_GRAPH`, and only graphs with a typed subject: see
+        `_LIST_GRAPHS`)."""
         if not self.union_default:
             yield from (row[0] for row in self.query("SELECT DISTINCT ?g { GRAPH ?g { } }"))
             return
