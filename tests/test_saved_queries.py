@@ -534,6 +534,13 @@ def test_links_of_wei_peng(store, linked_to_dblp, catalog):
     dblp, when = "https://dblp.org", "2026-11-24T12:00:00Z"
     record = "https://dblp.org/pid/99/1003-2"
     assert rows(linked_to_dblp, query, *columns) == [
+        # the same place in both bylines of a shared paper counts like a co-author (issue 12)
+        *[(same_as, record, "1", dblp, person_method, when,
+           f"author {place} of both bylines of {BASE}paper/{p}")
+          for place, p in (("1", "learning-optimal-k-space-acquisition-d91d97d1"),
+                           ("2", "geometric-graph-representation-with-learnable-1e482ef2"),
+                           ("3", "data-leakage-and-evaluation-issues-92827016"),
+                           ("3", "modality-unifying-network-for-visible-dde14b68"))],
         (same_as, record, "1", dblp, person_method, when, "co-authors in common: Guanming Lu, "
          "Guoying Zhao, Hao Yu, Jinsheng Wei, Li Feng, Tuomas Varanka, Xu Cheng, Yante Li"),
         (same_as, record, "1", dblp, person_method, when,
