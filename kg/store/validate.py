@@ -33,18 +33,19 @@ from pyoxigraph import (
     DefaultGraph,
     Literal,
     NamedNode,
-    QueryTriples,
     RdfFormat,
     Store,
     Triple,
     parse,
     serialize,
 )
-from rdflib import SH, Graph, URIRef
+from rdflib import RDF, RDFS, SH, Graph, URIRef
 
 from kg.config import ONTOLOGY_DIR
 from kg.mapping.vocab import RDF_TYPE, curie, prefix_map
-from kg.store.query import run_query, solutions
+from kg.mapping.vocab import RDFS as RDFS_NS
+from kg.mapping.vocab import SH as SH_NS
+from kg.store.query import solutions, triples
 
 if TYPE_CHECKING:
     from kg.store.remote import RemoteStore
@@ -53,13 +54,10 @@ SHAPES = ONTOLOGY_DIR / "shapes.ttl"
 #: triples a chunk holds (then the subject it is on ends it): ~200 MB in pyrudof
 CHUNK_TRIPLES = 20_000
 
-_SH = "http://www.w3.org/ns/shacl#"
-_SUBCLASS = NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
-RDF_TYPE_RDFLIB = URIRef(RDF_TYPE.value)
-RDFS_CLASS = URIRef("http://www.w3.org/2000/01/rdf-schema#Class")
+_SUBCLASS = NamedNode(RDFS_NS + "subClassOf")
 #: shape terms that make a node's validity depend on more than its own triples and its values'
 #: types
-_NOT_LOCAL = {f"{_SH}{t}" for t in ("node", "targetObjectsOf", "qualifiedValueShape", "sparql",
+_NOT_LOCAL = {f"{SH_NS}{t}" for t in ("node", "targetObjectsOf", "qualifiedValueShape", "sparql",
                                       "and", "or", "not", "xone", "target", "inversePath",
                                       "alternativePath", "zeroOrMorePath", "oneOrMorePath",
                                       "zeroOrOnePath", "equals", "disjoint", "lessThan",
@@ -123,7 +121,7 @@ class ValidationReport:
             if r.value is not None:
                 quads.append(Triple(node, _sh("value"), _value(r.value)))
         data = serialize(quads, format=RdfFormat.TURTLE,
-                         prefixes={"sh": _SH, **prefix_map("graph")})
+                         prefixes={"sh": SH_NS, **prefix_map("graph")})
         assert data is not None  # no output given: the bytes are returned
         return data
 
@@ -198,12 +196,14 @@ class _Shapes:
     `sh:targetNode`: the same focus nodes, minus those another chunk describes.
     """
 
-    graph: Graph
     local: bool
     #: class IRI → the shapes that target it
     by_class: dict[str, list[Any]]
     #: the shapes as N-Triples, untouched (for shapes whose targets cannot be aimed)
     whole: str
+    #: the shapes as N-Triples without their class targets (blank nodes keep their labels, so
+    #: a chunk's `sh:targetNode` triples can be written after them)
+    untargeted: str
 
     @staticmethod
     def of(shapes: str, base: str) -> _Shapes:
@@ -211,28 +211,26 @@ class _Shapes:
         local = not any(str(p) in _NOT_LOCAL for p in graph.predicates()) and all(
             isinstance(o, URIRef) for o in graph.objects(None, SH.path))
         aimable = not any(graph.triples((None, SH.targetSubjectsOf, None))) and not any(
-            (s, RDF_TYPE_RDFLIB, RDFS_CLASS) in graph
-            for s in graph.subjects(RDF_TYPE_RDFLIB, SH.NodeShape))
+            (s, RDF.type, RDFS.Class) in graph for s in graph.subjects(RDF.type, SH.NodeShape))
         by_class: dict[str, list[Any]] = {}
         if local and aimable:
             for shape, cls in graph.subject_objects(SH.targetClass):
                 by_class.setdefault(str(cls), []).append(shape)
-        return _Shapes(graph, local, by_class, graph.serialize(format="nt"))
+        whole = graph.serialize(format="nt")
+        graph.remove((None, SH.targetClass, None))
+        return _Shapes(local, by_class, whole, graph.serialize(format="nt"))
 
     def for_chunk(self, chunk: _Chunk) -> str:
         """The shapes (N-Triples) aimed at `chunk`'s subjects, where they can be."""
         if not self.by_class:
             return self.whole
-        aimed = Graph()
-        for triple in self.graph:
-            if triple[1] != SH.targetClass:
-                aimed.add(triple)
+        targets = Graph()
         for subject, classes in chunk.instance_of.items():
             for cls in classes:
                 for shape in self.by_class.get(cls, ()):
-                    aimed.add((shape, SH.targetNode, URIRef(subject)))
-        text: str = aimed.serialize(format="nt")
-        return text
+                    targets.add((shape, SH.targetNode, URIRef(subject)))
+        text: str = targets.serialize(format="nt")
+        return self.untargeted + text
 
 
 class _NotGrouped(Exception):
@@ -254,12 +252,12 @@ def _chunks(store: Store, limit: int | None, grouped: bool = True) -> Iterator[_
     supers = _superclasses(classes)
     held: list[Triple] = []
     subjects: set[Any] = set()
-    for subject, triples in _runs(store, grouped):
+    for subject, run in _runs(store, grouped):
         if limit is not None and len(held) >= limit:
             yield _chunk(store, held, subjects, classes, supers)
             held, subjects = [], set()
         subjects.add(subject)
-        held.extend(triples)
+        held.extend(run)
     if held or not subjects:
         yield _chunk(store, held, subjects, classes, supers)
 
@@ -378,7 +376,6 @@ def _rudof_with(shapes: str, base: str) -> Any:
 
 def _pyshacl(shapes: str, base: str, ntriples: str) -> list[Violation]:
     import pyshacl
-    from rdflib import RDF
 
     data = Graph().parse(data=ntriples, format="nt")
     _conforms, report, _text = pyshacl.validate(data, shacl_graph=_rdflib_shapes(shapes, base))
@@ -401,11 +398,7 @@ def _rdflib_shapes(shapes: str, base: str) -> Graph:
 
 
 def _copied(store: RemoteStore, base: str) -> Store:
-    from kg.store.remote import RemoteTriples
-
-    result = run_query(store, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", base)
-    if not isinstance(result, QueryTriples | RemoteTriples):
-        raise TypeError(f"expected triples, got {type(result).__name__}")
+    result = triples(store, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", base)
     copy = Store()
     copy.load(result.serialize(format=RdfFormat.N_TRIPLES), format=RdfFormat.N_TRIPLES)
     return copy
@@ -437,7 +430,7 @@ def _unquoted(message: str) -> str:
 
 
 def _sh(name: str) -> NamedNode:
-    return NamedNode(_SH + name)
+    return NamedNode(SH_NS + name)
 
 
 def _term(text: str) -> NamedNode | BlankNode:
