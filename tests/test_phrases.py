@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from pyoxigraph import NamedNode
 
 from conftest import AS_OF, BASE, SEED
 from kg.build import build
@@ -14,19 +15,13 @@ from kg.build.plan import mapping_fingerprint
 from kg.mapping.keyphrases import KeyphraseExtractor
 from kg.store import load_in_memory
 
-KEYWORDS = "https://schema.org/keywords"
+KEYWORDS = NamedNode("https://schema.org/keywords")
 
 
 def _keywords(store_dir: Path) -> set[tuple[str, str]]:
     db, _info = load_in_memory(store_dir)
     return {(q.subject.value, q.object.value)
-            for q in db.quads_for_pattern(None, _iri(KEYWORDS), None, None)}
-
-
-def _iri(text: str):  # noqa: ANN202
-    from pyoxigraph import NamedNode
-
-    return NamedNode(text)
+            for q in db.quads_for_pattern(None, KEYWORDS, None, None)}
 
 
 def _cache(store_dir: Path) -> Path:
