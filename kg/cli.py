@@ -30,6 +30,7 @@ from kg.config import (
     DEFAULT_HOST,
     DEFAULT_LICENSE,
     DEFAULT_PORT,
+    DEFAULT_SPARQL_PATHS,
     DEFAULT_STORE,
     DUMP_FORMATS,
 )
@@ -69,7 +70,7 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
 def store_option(command: _Command) -> _Command:
     """`--store` (a folder, or the URL of a SPARQL server) and the remote server's paths."""
     command = click.option(
-        "--sparql-paths", default="/query,/update,/store", show_default=True,
+        "--sparql-paths", default=DEFAULT_SPARQL_PATHS, show_default=True,
         metavar="QUERY,UPDATE,STORE",
         help="With --store URL: the server's query, update and Graph Store paths "
              "(Oxigraph's are the default; Fuseki: /ds/query,/ds/update,/ds/data).")(command)
@@ -80,13 +81,9 @@ def store_option(command: _Command) -> _Command:
 
 
 def _remote(store: str, sparql_paths: str) -> RemoteStore:
-    from kg.store.remote import Paths, RemoteStore
+    from kg.store.remote import open_remote
 
-    parts = sparql_paths.split(",")
-    if len(parts) != 3 or not all(p.startswith("/") for p in parts):
-        raise KgError(f"--sparql-paths {sparql_paths!r}: give three paths, e.g. "
-                      "/query,/update,/store")
-    return RemoteStore(store, Paths(*parts))
+    return open_remote(store, sparql_paths)
 
 
 def _open(store: str, sparql_paths: str):  # type: ignore[no-untyped-def]

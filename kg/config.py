@@ -15,6 +15,8 @@ DEFAULT_BASE = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}/"
 #: where `make build` and every command without --store keep the store, and the dumps
 DEFAULT_STORE = Path("data/store")
 DEFAULT_DUMPS = Path("data/dumps")
+#: what `--sparql-paths` defaults to: Oxigraph server's query, update and Graph Store paths
+DEFAULT_SPARQL_PATHS = "/query,/update,/store"
 
 #: The package's own folder, found by importlib.resources so that an installed wheel reads its
 #: own copy. A wheel installs as files (never zipped), so this is a real folder, as pyshacl,

@@ -73,11 +73,11 @@ def build_remote(sources: list[Path], remote: RemoteStore, options: Options,
         raise ProfileError(outcome.problems)
     if not outcome.valid:
         raise KgError("no valid profile to build")
-    links = _load_links(remote, local, base)  # the merged graph holds what they state too
+    existing = [g.value for g in remote.named_graphs()]  # one listing: a scan on Virtuoso
+    links = _load_links(remote, local, base, existing)  # the merged graph states them too
     finish(local, mapper, validate=options.validate, paths=names)
 
     started_at = datetime.now(UTC)
-    existing = [g.value for g in remote.named_graphs()]
     leftovers = [g for g in existing if _stale(g, base, started_at, stale_after)]
     if leftovers:
         remote.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in leftovers))
@@ -112,9 +112,10 @@ class _UploadFailed(StoreError):
     """The server refused or left during the upload: nothing was switched."""
 
 
-def _load_links(remote: RemoteStore, local: Store, base: str) -> set[str]:
-    """Copy the server's link graphs (`kg link`) into `local`; returns their names."""
-    links = {g.value for g in remote.named_graphs() if g.value.startswith(base + LINK_GRAPHS)}
+def _load_links(remote: RemoteStore, local: Store, base: str, existing: list[str]) -> set[str]:
+    """Copy the server's link graphs (`kg link`) among `existing` into `local`; returns their
+    names."""
+    links = {g for g in existing if g.startswith(base + LINK_GRAPHS)}
     for name in sorted(links):
         local.load(remote.get_graph(NamedNode(name)), format=RdfFormat.N_TRIPLES,
                    to_graph=NamedNode(name))

@@ -19,13 +19,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kg.config import DEFAULT_STORE
+from kg.config import DEFAULT_SPARQL_PATHS, DEFAULT_STORE
 from kg.errors import KgError
 from kg.link.model import Outcome, Thresholds
 from kg.link.run import DEFAULT_LIMITS, Report, link_source
 from kg.mapping.vocab import curie
 from kg.store.local import open_read_only
-from kg.store.remote import DEFAULT_PATHS, is_remote
+from kg.store.remote import is_remote
 
 #: where `--sparql-paths` is kept in the click context
 _PATHS = "kg.sparql_paths"
@@ -45,7 +45,7 @@ def _store(command: Any) -> Any:
     """`--store` (a folder or a server's URL) and, for a server, `--sparql-paths`, kept in
     the context for `_run` (the commands take `store` only)."""
     command = click.option(
-        "--sparql-paths", default=DEFAULT_PATHS, show_default=True, expose_value=False,
+        "--sparql-paths", default=DEFAULT_SPARQL_PATHS, show_default=True, expose_value=False,
         metavar="QUERY,UPDATE,STORE",
         callback=lambda ctx, _param, value: ctx.meta.__setitem__(_PATHS, value),
         help="With --store URL: the server's query, update and Graph Store paths "
@@ -122,7 +122,8 @@ def _run(store: Path | str, source: str, dry_run: bool, sssom: Path | None = Non
         from kg.store.remote_copy import copy_build
         from kg.store.scratch import scratch_folder
 
-        remote = open_remote(store, click.get_current_context().meta.get(_PATHS, DEFAULT_PATHS))
+        paths = click.get_current_context().meta.get(_PATHS, DEFAULT_SPARQL_PATHS)
+        remote = open_remote(store, paths)
         with scratch_folder("link") as scratch:
             copy = Path(scratch) / "store"
             info = copy_build(remote, copy)

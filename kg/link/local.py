@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from pyoxigraph import NamedNode, QuerySolutions, Store
+from pyoxigraph import NamedNode, Store
 
 from kg.link.model import LocalGraph, LocalPaper, LocalPerson
 from kg.mapping.iris import LINK_GRAPHS, title_key
@@ -39,23 +39,19 @@ SELECT DISTINCT ?paper ?person ?name {
 _KNOWN = "SELECT DISTINCT ?g ?local ?external { GRAPH ?g { ?local owl:sameAs ?external } }"
 
 
-def _rows(store: Store, base: str, query: str) -> QuerySolutions:
-    return solutions(store, query, base)
-
-
 def read_local(store: Store, base: str, current: NamedNode | None = None) -> LocalGraph:
     """Papers and persons of the union of all graphs; `known` leaves out the graph `current`
     (the one being replaced), so a source is never its own evidence."""
     authors: dict[str, dict[str, str]] = defaultdict(dict)
     placed: dict[str, set[str]] = defaultdict(set)  # paper → persons with a byline position
-    for row in _rows(store, base, _AUTHORS):
+    for row in solutions(store, _AUTHORS, base):
         authors[row["paper"].value].setdefault(row["person"].value, row["name"].value)
         if row["position"] is not None:
             placed[row["paper"].value].add(row["person"].value)
-    for row in _rows(store, base, _OWNERS):
+    for row in solutions(store, _OWNERS, base):
         authors[row["paper"].value].setdefault(row["person"].value, row["name"].value)
     papers = {}
-    for row in _rows(store, base, _PAPERS):
+    for row in solutions(store, _PAPERS, base):
         iri = row["paper"].value
         date, abstract = row["date"].value, row["abstract"]
         inferred = row["inferred"] is not None and row["inferred"].value == "1"
@@ -97,7 +93,7 @@ def local_names(local: LocalGraph, base: str) -> dict[str, str]:
 
 def _known(store: Store, base: str, current: NamedNode | None) -> dict[str, frozenset[str]]:
     known: dict[str, set[str]] = defaultdict(set)
-    for row in _rows(store, base, _KNOWN):
+    for row in solutions(store, _KNOWN, base):
         graph = row["g"]
         if graph.value.startswith(base + LINK_GRAPHS) and graph != current:
             known[row["local"].value].add(row["external"].value)

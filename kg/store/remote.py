@@ -42,6 +42,7 @@ from pyoxigraph import (
     parse_query_results,
 )
 
+from kg.config import DEFAULT_SPARQL_PATHS
 from kg.errors import KgError, QueryError, StoreError, StoreRefused, StoreTimeout
 from kg.store.manifest import StoreInfo, info_from
 from kg.store.query import header
@@ -69,11 +70,7 @@ def is_remote(store: str) -> bool:
     return store.startswith(("http://", "https://"))
 
 
-#: what `--sparql-paths` defaults to: Oxigraph server's query, update and Graph Store paths
-DEFAULT_PATHS = "/query,/update,/store"
-
-
-def open_remote(url: str, sparql_paths: str = DEFAULT_PATHS) -> RemoteStore:
+def open_remote(url: str, sparql_paths: str = DEFAULT_SPARQL_PATHS) -> RemoteStore:
     """The server at `url` with `--sparql-paths` QUERY,UPDATE,STORE; raises KgError when they
     are not three paths."""
     parts = sparql_paths.split(",")
