@@ -226,4 +226,7 @@ def test_byline_evidence_adds_at_most_two_co_authors_worth():
 def test_a_place_in_the_byline_never_links_a_name_without_a_shared_paper():
     """The place is read only on a shared paper: a namesake found by name gets none."""
     namesake = RefPerson("ref:peng-1", ("Wei Peng",))
-    assert score_person(PENG_PERSON, namesake, {}, [], frozenset()).score == 0.4
+    # the record places him where ours does on a paper that is not shared
+    candidate = score_person(PENG_PERSON, namesake, {}, [], frozenset(), {PAPER.iri: 2})
+    assert candidate.score == 0.4
+    assert not [e for e in candidate.evidence if "bylines" in e]

@@ -103,7 +103,10 @@ def score_person(person: LocalPerson, other: RefPerson, papers: dict[str, float]
                         for iri, w in sorted(papers.items()))
     if coauthors:
         evidence.append(f"co-authors in common: {', '.join(coauthors)}")
-    places = sorted((placed or {}).items())
+    # a place counts on a paper both sides share by owl:sameAs only (weight 1), whatever the
+    # caller passes: a namesake found by name alone gets nothing from it
+    places = sorted((iri, place) for iri, place in (placed or {}).items()
+                    if papers.get(iri) == 1.0)
     evidence.extend(f"author {place} of both bylines of {iri}" for iri, place in places)
     score += BYLINE * min(min(len(coauthors), 2) + min(len(places), 1), 2)
     agree, veto = _identifiers(known, other)
