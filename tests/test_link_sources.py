@@ -466,3 +466,23 @@ def test_openalex_states_a_place_in_the_byline_only_for_its_first_author(store, 
     # "Tuomas Varanka, Yante Li, Wei Peng et al." and Guoying Zhao's page: three placed
     assert ours.listed == 3
     assert [name for _, name in ours.authors][:3] == ["Tuomas Varanka", "Yante Li", "Wei Peng"]
+
+
+def test_an_endpoint_that_refuses_the_query_or_stalls_is_a_user_error(oxigraph):
+    """Through the one HTTP client (`kg.http_client`): the server's status and first line of
+    its reason; a server that takes the connection and never answers, the timeout."""
+    import socket
+
+    from kg.link.backends import EndpointSparql
+
+    url = oxigraph["dblp"]
+    with pytest.raises(KgError) as error:
+        EndpointSparql(url).select("SELECT nothing")
+    assert str(error.value) == (f"{url}: HTTP 400 Bad Request: error at 1:15: expected one "
+                                "of REDUCED, [_]")
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts (backlog), never answers
+        stalled = f"http://127.0.0.1:{silent.getsockname()[1]}/query"
+        with pytest.raises(KgError) as error:
+            EndpointSparql(stalled, timeout=0.5).select("SELECT * { ?s ?p ?o }")
+    assert str(error.value) == (f"{stalled}: cannot reach the SPARQL endpoint (no answer "
+                                "within 0.5 s)")

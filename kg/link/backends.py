@@ -3,7 +3,8 @@
 An RDF dump (N-Triples or Turtle, gzip or not) is streamed through pyoxigraph's parser into a
 temporary on-disk store, keeping only the predicates the source's queries use; the same SPARQL
 then runs on it as on the source's endpoint, so both modes share one code path. Results from an
-endpoint are parsed by pyoxigraph (SPARQL 1.1 JSON results); HTTP is the standard library's.
+endpoint are parsed by pyoxigraph (SPARQL 1.1 JSON results); HTTP goes through
+`kg.http_client`, as for a remote store.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Protocol, cast
-from urllib.error import HTTPError, URLError
-from urllib.parse import urlencode, urlsplit
-from urllib.request import Request, urlopen
+from urllib.parse import urlsplit
 
 from pyoxigraph import (
     NamedNode,
@@ -30,14 +29,13 @@ from pyoxigraph import (
     parse_query_results,
 )
 
-from kg import __version__
 from kg.errors import KgError, Problem
+from kg.http_client import HttpClient, TooSlow, Unreachable
 from kg.store.query import as_records, records
 
 #: progress(task, done, total): called as work advances (total None when unknown)
 TaskProgress = Callable[[str, int, int | None], None]
 Row = dict[str, object]
-USER_AGENT = f"scholarkg/{__version__} (kg link; https://pypi.org/project/scholarkg/)"
 _GZIP_MAGIC = b"\x1f\x8b"
 _FORMATS = {".nt": RdfFormat.N_TRIPLES, ".ttl": RdfFormat.TURTLE}
 
@@ -162,25 +160,25 @@ class EndpointSparql:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise KgError(f"{url!r} is not an http(s) URL of a SPARQL endpoint")
         self.url, self.timeout = url, timeout
+        self._http = HttpClient(timeout)
 
     def select(self, query: str) -> list[Row]:
         """Raises KgError naming the endpoint when it cannot be reached or answers badly."""
-        request = Request(self.url, data=urlencode({"query": query}).encode("utf-8"),
-                          headers={"Accept": "application/sparql-results+json",
-                                   "Content-Type": "application/x-www-form-urlencoded",
-                                   "User-Agent": USER_AGENT})
         try:
-            with urlopen(request, timeout=self.timeout) as response:  # http(s) only: see __init__
-                body = response.read()
-        except HTTPError as e:
-            detail = e.read(300).decode("utf-8", "replace").strip().splitlines()
-            raise KgError(f"{self.url}: HTTP {e.code} {e.reason}"
-                          + (f": {detail[0]}" if detail else "")) from None
-        except (URLError, TimeoutError, OSError) as e:
-            reason = getattr(e, "reason", e)
-            raise KgError(f"{self.url}: cannot reach the SPARQL endpoint ({reason})") from None
+            response = self._http.send(
+                "POST", self.url, data={"query": query},
+                headers={"Accept": "application/sparql-results+json"})
+        except Unreachable as e:
+            raise KgError(f"{self.url}: cannot reach the SPARQL endpoint ({e.reason})") from None
+        except TooSlow:
+            raise KgError(f"{self.url}: cannot reach the SPARQL endpoint (no answer within "
+                          f"{self.timeout:g} s)") from None
+        if response.status_code >= 400:
+            detail = response.text[:300].strip().splitlines()
+            raise KgError(f"{self.url}: HTTP {response.status_code} {response.reason}"
+                          + (f": {detail[0]}" if detail else ""))
         try:
-            result = parse_query_results(body, QueryResultsFormat.JSON)
+            result = parse_query_results(response.content, QueryResultsFormat.JSON)
         except (SyntaxError, ValueError) as e:
             raise KgError(f"{self.url}: the answer is not SPARQL JSON results ({e})") from None
         if not isinstance(result, QuerySolutions):

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +43,7 @@ from pyoxigraph import (
 
 from kg.config import DEFAULT_SPARQL_PATHS
 from kg.errors import KgError, QueryError, StoreError, StoreRefused, StoreTimeout
+from kg.http_client import HttpClient, TooSlow, Unreachable
 from kg.store.manifest import StoreInfo, info_from
 from kg.store.query import header
 from kg.store.virtuoso import RESULTS, accept_for, boolean_answer, even_out, query_form
@@ -111,28 +111,27 @@ class RemoteStore:
     def __init__(self, url: str, paths: Paths | None = None, timeout: float = 60.0) -> None:
         self.url = url.rstrip("/")
         self.paths = paths or Paths()
-        self.timeout = timeout
-        self._local = threading.local()
+        self._http = HttpClient(timeout)
         self._virtuoso: bool | None = None
         #: (manifest, the named graphs under it) on Virtuoso: see `_dataset`
         self._named: tuple[str, list[str]] = ("", [])
 
-    # -- HTTP -------------------------------------------------------------------------------
+    # -- HTTP ---------------------------------------------------------------------------------
     @property
-    def session(self) -> requests.Session:
-        """One session per thread: a requests.Session is not safe to share between threads."""
-        if not hasattr(self._local, "session"):
-            self._local.session = requests.Session()
-        session: requests.Session = self._local.session
-        return session
+    def timeout(self) -> float:
+        return self._http.timeout
+
+    @timeout.setter
+    def timeout(self, seconds: float) -> None:
+        self._http.timeout = seconds
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         try:
-            return self.session.request(method, self.url + path, timeout=self.timeout, **kwargs)
-        except requests.Timeout:
+            return self._http.send(method, self.url + path, **kwargs)
+        except TooSlow:
             raise StoreTimeout(f"the SPARQL store at {self.url} did not answer within "
                                f"{self.timeout:g} s") from None
-        except requests.ConnectionError:
+        except Unreachable:
             raise StoreError(f"the SPARQL store at {self.url} does not answer (is it "
                              "running?)") from None
 
