@@ -13,8 +13,9 @@ from flask import Flask, Response, request
 
 from kg.errors import StoreError, StoreTimeout
 from kg.serve import assets, completion, dumps, pages, queries, reconcile, search, sparql
-from kg.serve.caching import http_caching
+from kg.serve.caching import http_caching, label
 from kg.serve.config import ServeConfig, install
+from kg.serve.fastpath import FastSparql
 from kg.serve.hosts import host_name
 from kg.text import visible
 
@@ -63,11 +64,15 @@ def create_app(config: ServeConfig) -> Flask:
         return Response(f"{e}\n", status=status, mimetype="text/plain",
                         headers={"Retry-After": "10"} if status == 502 else {})
 
-    @app.after_request
-    def _security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
-
+    app.after_request(security_headers)
     http_caching(app)
+    # what Flask's after-request hooks do to a /sparql answer, in Flask's order
+    app.wsgi_app = FastSparql(  # type: ignore[method-assign]
+        app, config, lambda response: security_headers(label(sparql.cors(response))))
     return app
+
+
+def security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response

@@ -67,7 +67,7 @@ def http_caching(app: Flask) -> None:
     """Answer conditional requests and label answers in `app`: registered last, so that the
     app's own checks (the `Host` header) come first."""
     app.before_request(_not_modified)
-    app.after_request(_label)
+    app.after_request(label)
 
 
 def cache_control(config: ServeConfig) -> str:
@@ -126,7 +126,7 @@ def _not_modified() -> Response | None:
     return response
 
 
-def _label(response: Response) -> Response:
+def label(response: Response) -> Response:
     """ETag and `Cache-Control` on a successful GET of a reader; `no-store` on errors."""
     if response.status_code >= 400:
         response.headers.pop("ETag", None)

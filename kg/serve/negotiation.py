@@ -7,10 +7,12 @@ types each kind of result can take and which one is the default.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import TypeVar
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from kg.formats import GRAPH_FILES, TABLE
 
@@ -61,3 +63,13 @@ def choose(accept: MIMEAccept, table: Mapping[str, F], fmt: str | None = None
         return media, table[media]
     best = accept.best_match(list(table))
     return (best, table[best]) if best else None
+
+
+@lru_cache(maxsize=256)
+def negotiate(accept: str | None, fmt: str | None = None) -> tuple[str | None, str | None]:
+    """(results media type, graph media type) for an `Accept` header and a `?format=`; None
+    where nothing acceptable. Kept per header: a client sends the same one every time, and
+    matching it against both tables costs more than a light query."""
+    parsed = parse_accept_header(accept, MIMEAccept)
+    results, graphs = choose(parsed, RESULTS, fmt), choose(parsed, GRAPHS, fmt)
+    return (results[0] if results else None), (graphs[0] if graphs else None)

@@ -70,5 +70,10 @@ def is_volatile(text: str) -> bool:
     """Whether `text` calls NOW(), RAND(), UUID() or STRUUID() (in any case) outside strings,
     IRIs and comments: such an answer differs from run to run, so it is not kept. A keyword
     with one of these names elsewhere (none exists) would only cost a cache entry."""
+    upper = text.upper()
+    if "\\U" in upper:  # a codepoint escape may spell any name (N\u004FW()): not kept
+        return True
+    if not any(name in upper for name in VOLATILE):  # most queries: no need to tokenize
+        return False
     return any(match["word"] and match["word"].upper() in VOLATILE
                for match in _TOKEN.finditer(text))

@@ -20,7 +20,7 @@ from kg.serve.caching import answer
 from kg.serve.config import get_config
 from kg.serve.fetches import Refused, check_query, check_update
 from kg.serve.memo import memo
-from kg.serve.negotiation import GRAPHS, RESULTS, choose
+from kg.serve.negotiation import GRAPHS, RESULTS, choose, negotiate
 from kg.serve.pool import (
     Busy,
     EngineRefused,
@@ -137,15 +137,13 @@ def endpoint() -> Response:
         return _text(400, str(e))
     except Refused as e:
         return _text(e.status, str(e))
-    fmt = params.get("format")
-    results = choose(request.accept_mimetypes, RESULTS, fmt)
-    graphs = choose(request.accept_mimetypes, GRAPHS, fmt)
+    results, graphs = negotiate(request.headers.get("Accept"), params.get("format"))
     job = QueryJob(
         text=query,
         base=config.base or request.base_url,
         graph_prefixes=config.base is not None,
-        results_media=results[0] if results else None,
-        graph_media=graphs[0] if graphs else None,
+        results_media=results,
+        graph_media=graphs,
         default_graphs=tuple(params.getlist("default-graph-uri")),
         named_graphs=tuple(params.getlist("named-graph-uri")),
         search_index=str(config.search.folder) if config.search is not None else None,
@@ -156,16 +154,16 @@ def endpoint() -> Response:
     try:
         return answer(job, (lambda: pool.run(job)) if pool is not None
                       else (lambda: execute_query(store, job)))
-    except _FAILURES as e:
-        return _failed(e, "query", config.timeout)
+    except FAILURES as e:
+        return failed(e, "query", config.timeout)
 
 
 #: what running a query or an update in the pool can end in, besides an answer
-_FAILURES = (EngineRefused, NotAcceptable, Timeout, Busy, WorkerDied)
+FAILURES = (EngineRefused, NotAcceptable, Timeout, Busy, WorkerDied)
 
 
-def _failed(error: Exception, kind: str, timeout: float) -> Response:
-    """The answer for a query or update that failed in one of the `_FAILURES` ways."""
+def failed(error: Exception, kind: str, timeout: float) -> Response:
+    """The answer for a query or update that failed in one of the `FAILURES` ways."""
     if isinstance(error, EngineRefused):
         return _text(400, f"invalid {kind}: {error}")
     if isinstance(error, NotAcceptable):
@@ -252,7 +250,7 @@ def _yasgui() -> Response:
 
 
 @bp.after_request
-def _cors(response: Response) -> Response:
+def cors(response: Response) -> Response:
     """Browsers on other sites may query the endpoint (read-only, no credentials)."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
@@ -323,6 +321,6 @@ def update() -> Response:
             else:
                 config.store = load_snapshot(config.pool.update(job))
             config.graph_changed()  # kept figures, pages and answers are of the old graph
-    except _FAILURES as e:
-        return _failed(e, "update", config.timeout)
+    except FAILURES as e:
+        return failed(e, "update", config.timeout)
     return Response(status=204)
