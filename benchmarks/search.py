@@ -9,6 +9,12 @@ titles — each run `--reps` times against the index; the median and 90th percen
 runs are printed (goal: median ≤ 50 ms at 10,000 profiles).
 
     python benchmarks/search.py [--sizes seed,1000] [--keyphrases] [--reps 5]
+    python benchmarks/search.py --sizes 10000 --reuse [--build-seconds 4321]
+
+`--reuse` measures the store the other benchmarks share (`data/bench/store-<size>[-nokp]`,
+built with the same options) instead of building one: at 10,000 profiles a build takes over
+an hour. Its build is then not timed here; `--build-seconds` gives the time it took (as
+`/usr/bin/time` measured it), for the index's share.
 
 Stores are built under `data/bench/search-store-<size>` (apart from the other benchmarks').
 Nothing is asserted: figures are printed and written to `benchmarks/results/search.json`.
@@ -35,6 +41,7 @@ from common import (  # noqa: E402
     median,
     note,
     percentile,
+    store_path,
     table,
     write_result,
 )
@@ -116,18 +123,28 @@ def main() -> None:
                         help="build with key phrases (the default of kg build; slower, so "
                              "the index's share is smaller)")
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the benchmarks' shared store of each size, unbuilt here")
+    parser.add_argument("--build-seconds", type=float, default=None,
+                        help="with --reuse: how long that build took, for the index's share")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     rows = []
     for size in args.sizes.split(","):
-        note(f"search: building {size}")
-        store, build_s = build_seconds(size, args.keyphrases)
+        if args.reuse:
+            store, build_s = store_path(int(size), args.keyphrases), args.build_seconds
+            if not (store / "build.json").is_file():
+                sys.exit(f"search: no built store at {store} to reuse")
+        else:
+            note(f"search: building {size}")
+            store, build_s = build_seconds(size, args.keyphrases)
         index_s = index_seconds(store)
         docs = open_index(store.resolve()).documents  # type: ignore[union-attr]
         times = latency_ms(store, args.reps)
-        share = index_s / (build_s - index_s)
-        rows.append([size, docs, round(build_s, 2), round(index_s, 2),
-                     f"{share:.1%} (goal ≤ {SHARE_GOAL:.0%})",
+        share = (f"{index_s / (build_s - index_s):.1%} (goal ≤ {SHARE_GOAL:.0%})"
+                 if build_s is not None else "build not timed")
+        rows.append([size, docs, round(build_s, 2) if build_s is not None else "-",
+                     round(index_s, 2), share,
                      round(median(times), 2), round(percentile(times, 90), 2)])
     headers = ["profiles", "documents", "build s", "index s", "index share",
                "search median ms", "p90 ms"]
