@@ -26,6 +26,8 @@ are not repeated, not of kg serve's result cache.
    503 or 504. oxigraph serve runs it without a query time limit: its `--timeout-s` starts a
    thread per query that lives out the whole limit, and at this rate it runs out of threads
    and fails (measured); without a limit the runaway runs until the server stops.
+   Memory: the peak resident memory of each server's whole process tree over parts 1 to 3,
+   sampled every second (goal: kg serve <= 1.5x oxigraph serve).
 4. rdflib-endpoint (PyPI, `make bench` installs it) on the same quads as the Python peer, in
    an rdflib `Dataset` whose default graph is the merged one (no union):
    one throughput round, then the saved queries' latency, cheapest first; a query past 60 s
@@ -59,6 +61,7 @@ from common import (  # noqa: E402
     Answer,
     Client,
     Endpoint,
+    PeakRss,
     built_store,
     dump_nquads,
     free_port,
@@ -77,6 +80,7 @@ from common import (  # noqa: E402
 LATENCY_GOAL = 1.05
 THROUGHPUT_GOAL = 1.0
 OVERLOAD_GOAL = 5.0
+MEMORY_GOAL = 1.5
 PROLOGUE = f"BASE <{BASE}>\n"
 RDFLIB_TIMEOUT = 60.0
 #: seconds the rdflib latency part may take in all (it waits out queries rdflib cannot stop)
@@ -167,11 +171,14 @@ def main() -> None:
                     "triples": counts["triples"], "timeout_s": args.timeout,
                     "kg_serve": kg_command[1:], "oxigraph_serve": ox_command[1:],
                     "oxigraph_serve_throughput": plain_command[1:]}
-    with server("kg-serve", kg_command, kg.url), server("oxigraph-serve", ox_command, ox.url):
+    with server("kg-serve", kg_command, kg.url) as kg_proc, \
+            server("oxigraph-serve", ox_command, ox.url) as ox_proc, \
+            PeakRss(kg_proc.pid, 1.0) as kg_rss, PeakRss(ox_proc.pid, 1.0) as ox_rss:
         latency = measure_latency(queries, [kg, ox], args.reps, args.timeout)
         result["latency"] = latency
         report_latency(latency, kg, ox)
-        with server("oxigraph-serve-no-limit", plain_command, ox_plain.url):
+        with server("oxigraph-serve-no-limit", plain_command, ox_plain.url) as plain_proc, \
+                PeakRss(plain_proc.pid, 1.0) as plain_rss:
             rounds = measure_throughput([kg, ox_plain], mix, args)
             idle = report_throughput(rounds, kg, ox)
             cached = measure_cached([kg, ox_plain], mix[0], args)
@@ -182,10 +189,23 @@ def main() -> None:
         result["cached"] = cached
         result["overload"] = overload
         report_overload(overload, idle)
+    result["memory"] = report_memory(kg_rss.peak, max(ox_rss.peak, plain_rss.peak))
     write_result("endpoint", result)  # kept should the long rdflib part fail
     if not args.no_rdflib:
         result["rdflib"] = rdflib_peer(args, queries, mix, latency, rounds)
         write_result("endpoint", result)
+
+
+def report_memory(kg_bytes: int, ox_bytes: int) -> dict[str, float]:
+    """Peak resident memory of each server's whole process tree over the run (sampled each
+    second; kg serve's front and its query workers summed)."""
+    ratio = kg_bytes / ox_bytes if ox_bytes else float("nan")
+    table("memory: peak resident set over the run, whole process tree",
+          ["server", "peak GB", "ratio", f"goal <= {MEMORY_GOAL}x"],
+          [["kg serve", round(kg_bytes / 2**30, 2), round(ratio, 2),
+            verdict(ratio, MEMORY_GOAL, higher_is_better=False)],
+           ["oxigraph serve", round(ox_bytes / 2**30, 2), 1.0, ""]])
+    return {"kg_peak_bytes": kg_bytes, "oxigraph_peak_bytes": ox_bytes, "ratio": ratio}
 
 
 def _oxigraph(store: Path, port: int) -> list[str]:
