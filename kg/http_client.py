@@ -46,7 +46,7 @@ class HttpClient:
 
     @property
     def session(self) -> requests.Session:
-        """This thread's session."""
+        """This thread's session (a `requests.Session` is not safe to share between threads)."""
         if not hasattr(self._local, "session"):
             session = requests.Session()
             session.headers["User-Agent"] = USER_AGENT
@@ -62,20 +62,27 @@ class HttpClient:
             raise TooSlow(url, self.timeout) from None
         except requests.ConnectionError as e:
             raise Unreachable(url, _reason(e)) from None
+        except requests.RequestException as e:  # redirects without end, a bad header...
+            raise Unreachable(url, str(e)) from None
 
 
 def _reason(error: BaseException) -> str:
-    """The innermost operating-system error under requests' and urllib3's wrappers."""
-    seen: set[int] = set()
-    found: BaseException = error
+    """What the system said under requests' and urllib3's wrappers: the deepest error with an
+    errno (`[Errno 111] Connection refused`), else the deepest one of neither library
+    (`Remote end closed connection without response`), else `error` itself."""
+    with_errno: BaseException | None = None
+    plain: BaseException | None = None
     stack: list[object] = [error]
+    seen: set[int] = set()
     while stack:
-        current = stack.pop()
+        current = stack.pop(0)  # outermost first: the last kept is the deepest
         if not isinstance(current, BaseException) or id(current) in seen:
             continue
         seen.add(id(current))
         if isinstance(current, OSError) and current.errno is not None:
-            found = current
+            with_errno = current
+        elif type(current).__module__.split(".")[0] not in ("requests", "urllib3"):
+            plain = current
         stack += [current.__cause__, current.__context__, getattr(current, "reason", None),
                   *current.args]
-    return str(found)
+    return str(with_errno or plain or error)

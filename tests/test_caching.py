@@ -278,6 +278,8 @@ def test_memo_keeps_a_value_per_version_and_only_what_keep_allows():
     ('SELECT * { ?s ?p "NOW()" }  # RAND() in a comment', False),
     ("SELECT ?now ?rand { ?now <http://example.org/RAND> ex:uuid }", False),
     ("SELECT (COUNT(*) AS ?random) { ?s ?p ?o }", False),
+    ("SELECT (N\\u004FW() AS ?t) {}", True),  # the engine undoes codepoint escapes first
+    ('SELECT * { ?s ?p ?o FILTER(CONTAINS(?o, "C:\\\\Users")) }', False),
 ])
 def test_volatile_calls_are_told_from_names_strings_and_comments(text, volatile):
     assert is_volatile(text) is volatile

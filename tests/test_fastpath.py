@@ -43,6 +43,12 @@ REQUESTS = [
     ("latin-1", {"query": PAPERS}, {"Content-Type": f"{FORM}; charset=latin-1"}, False),
     ("another host", {"query": PAPERS}, {"Host": "evil.example"}, False),
     ("too deep", {"query": "SELECT * {" + "{" * 200 + "}" * 200 + "}"}, {}, False),
+    ("direct SERVICE", "SELECT * { SERVICE <http://example.org/> { ?s ?p ?o } }",
+     {"Content-Type": "application/sparql-query"}, False),
+    ("an unknown format", {"query": PAPERS, "format": "yaml"}, {}, True),
+    ("charset named", {"query": PAPERS}, {"Content-Type": f"{FORM}; charset=utf-8"}, True),
+    ("not UTF-8 escaped", "query=SELECT%FF", {}, False),
+    ("conditional", {"query": PAPERS}, {"If-None-Match": '"x"'}, False),
 ]
 
 
@@ -56,10 +62,11 @@ def clients(store, search_index) -> tuple[Client, Client, object]:
             fast.wsgi_app)
 
 
-def _post(client: Client, body: object, headers: dict[str, str]) -> Response:
+def _post(client: Client, body: object, headers: dict[str, str], path: str = "/sparql"
+          ) -> Response:
     data = body if isinstance(body, str) else urlencode(body)  # type: ignore[arg-type]
     headers = {"Content-Type": FORM, "Host": "127.0.0.1:8000", **headers}
-    return client.post("/sparql", data=data.encode("utf-8"), headers=headers)
+    return client.post(path, data=data.encode("utf-8"), headers=headers)
 
 
 def test_the_fast_path_answers_as_flask_does(clients):
@@ -87,3 +94,53 @@ def test_what_the_fast_path_answers(clients):
     wrong = _post(fast, {"query": "SELECT nothing"}, {})
     assert (wrong.status_code, wrong.headers["Cache-Control"]) == (400, "no-store")
     assert wrong.data.decode().startswith("invalid query: ")
+
+
+def test_a_query_string_leaves_the_request_to_flask(clients):
+    fast, flask_only, middleware = clients
+    ours = _post(fast, {"query": PAPERS}, {}, "/sparql?default-graph-uri=urn:nothing")
+    theirs = _post(flask_only, {"query": PAPERS}, {}, "/sparql?default-graph-uri=urn:nothing")
+    assert (ours.status_code, ours.data) == (theirs.status_code, theirs.data)
+    assert middleware.answered == 0
+
+
+class _FailingStore:
+    """A store whose disk has gone: the engine raises what no check foresees."""
+
+    def query(self, *_args: object, **_options: object) -> None:
+        raise OSError("Input/output error")
+
+
+def test_a_fault_is_answered_by_flask_error_handling_on_both_paths():
+    def app():  # type: ignore[no-untyped-def]
+        return create_app(ServeConfig(store=_FailingStore(), base=BASE,  # type: ignore[arg-type]
+                                      build="seed"))
+
+    fast, flask_only = app(), app()
+    ours = _post(fast.test_client(), {"query": PAPERS}, {})
+    theirs = _post(Client(flask_only.wsgi_app.inner, Response), {"query": PAPERS}, {})
+    assert fast.wsgi_app.answered == 1
+    assert ours.status_code == 500
+    assert (ours.status_code, sorted(ours.headers.items()), ours.data) == (
+        theirs.status_code, sorted(theirs.headers.items()), theirs.data)
+
+
+def test_a_before_request_hook_it_does_not_know_stops_the_fast_path(store):
+    from kg.serve.fastpath import FastSparql
+
+    config = ServeConfig(store=store, base=BASE)
+    app = create_app(config)
+    app.before_request(lambda: None)
+    with pytest.raises(RuntimeError, match="teach kg.serve.fastpath the new one"):
+        FastSparql(app, config)
+
+
+def test_negotiation_keeps_only_short_headers_and_known_formats():
+    from kg.serve.negotiation import _negotiate_kept, negotiate
+
+    _negotiate_kept.cache_clear()
+    assert negotiate("text/csv") == ("text/csv", None)
+    assert negotiate("text/turtle", "json") == ("application/sparql-results+json", None)
+    assert negotiate("x/" + "y" * 2000) == (None, None)
+    assert negotiate(None, "yaml" * 500) == (None, None)
+    assert _negotiate_kept.cache_info().currsize == 2

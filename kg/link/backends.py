@@ -159,8 +159,13 @@ class EndpointSparql:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise KgError(f"{url!r} is not an http(s) URL of a SPARQL endpoint")
-        self.url, self.timeout = url, timeout
+        self.url = url
         self._http = HttpClient(timeout)
+
+    @property
+    def timeout(self) -> float:
+        """Seconds a query may take to answer."""
+        return self._http.timeout
 
     def select(self, query: str) -> list[Row]:
         """Raises KgError naming the endpoint when it cannot be reached or answers badly."""
@@ -174,7 +179,7 @@ class EndpointSparql:
             raise KgError(f"{self.url}: cannot reach the SPARQL endpoint (no answer within "
                           f"{self.timeout:g} s)") from None
         if response.status_code >= 400:
-            detail = response.text[:300].strip().splitlines()
+            detail = response.content[:300].decode("utf-8", "replace").strip().splitlines()
             raise KgError(f"{self.url}: HTTP {response.status_code} {response.reason}"
                           + (f": {detail[0]}" if detail else ""))
         try:

@@ -13,10 +13,10 @@ from flask import Flask, Response, request
 
 from kg.errors import StoreError, StoreTimeout
 from kg.serve import assets, completion, dumps, pages, queries, reconcile, search, sparql
-from kg.serve.caching import http_caching, label
+from kg.serve.caching import http_caching
 from kg.serve.config import ServeConfig, install
 from kg.serve.fastpath import FastSparql
-from kg.serve.hosts import host_name
+from kg.serve.hosts import host_allowed
 from kg.text import visible
 
 __all__ = ["ServeConfig", "create_app"]
@@ -49,7 +49,7 @@ def create_app(config: ServeConfig) -> Flask:
 
     @app.before_request
     def _known_host() -> Response | None:
-        if config.hosts is None or host_name(request.headers.get("Host")) in config.hosts:
+        if host_allowed(config.hosts, request.headers.get("Host")):
             return None
         return Response(f"this server does not answer as {request.headers.get('Host')!r}: "
                         "start kg serve with --public-host NAME for each name it is reached "
@@ -66,13 +66,12 @@ def create_app(config: ServeConfig) -> Flask:
 
     app.after_request(security_headers)
     http_caching(app)
-    # what Flask's after-request hooks do to a /sparql answer, in Flask's order
-    app.wsgi_app = FastSparql(  # type: ignore[method-assign]
-        app, config, lambda response: security_headers(label(sparql.cors(response))))
+    app.wsgi_app = FastSparql(app, config)  # type: ignore[method-assign]
     return app
 
 
 def security_headers(response: Response) -> Response:
+    """Every answer: no script, style or frame from elsewhere, no content sniffing."""
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response

@@ -9,52 +9,66 @@ Flask view calls — the same checks, job, result cache, failure answers and hea
 app context only. Anything else goes to Flask unchanged, body and all: a GET (its ETag is
 Flask's), a query string, a conditional or oversized request, an unexpected media type, a
 request the protocol or the safety checks refuse (Flask's view words the refusal), another
-host. `tests/test_fastpath.py` holds the two paths to byte-identical answers.
+host, a request with `If-None-Match`. A fault of ours is handled by Flask's own error handling.
+`tests/test_fastpath.py` holds the two paths to byte-identical answers.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable
-from typing import Any
 from urllib.parse import parse_qsl
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from flask import Flask, Response
-from werkzeug.exceptions import InternalServerError
 
 from kg.serve import sparql
 from kg.serve.caching import answer
 from kg.serve.config import ServeConfig
 from kg.serve.fetches import Refused, check_query
-from kg.serve.hosts import host_name
-from kg.serve.negotiation import negotiate
+from kg.serve.hosts import host_allowed
 from kg.serve.pool import QueryJob, execute_query
 from kg.store.nesting import TooDeep, check_nesting
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
 #: the request bodies the fast path reads: a form, or a query as the body (UTF-8 only)
-_FORM = "application/x-www-form-urlencoded"
-_BODIES = {_FORM: _FORM, f"{_FORM}; charset=utf-8": _FORM,
+_BODIES = {sparql.FORM: sparql.FORM, f"{sparql.FORM}; charset=utf-8": sparql.FORM,
            sparql.QUERY_TYPE: sparql.QUERY_TYPE,
            f"{sparql.QUERY_TYPE}; charset=utf-8": sparql.QUERY_TYPE}
 #: form fields that make a request one for Flask's view (it refuses an update here)
 _NOT_HERE = frozenset({"update"})
+#: the before-request hooks Flask would run for /sparql, by name, and what stands for them
+#: here: the Host check (`host_allowed`) and the conditional GET (nothing to do for a POST)
+_BEFORE = ["_known_host", "_not_modified"]
 
 
 class FastSparql:
-    """WSGI middleware: POSTed queries to /sparql answered here, everything else by `app`."""
+    """WSGI middleware: POSTed queries to /sparql answered here, everything else by `app`.
 
-    def __init__(self, app: Flask, config: ServeConfig, finish: Callable[[Response], Response]
-                 ) -> None:
-        self.app, self.config, self.finish = app, config, finish
-        self.inner: WsgiApp = app.wsgi_app
-        #: requests answered here (for tests and the curious)
+    Made after every hook is registered: the after-request hooks are taken from the app in
+    Flask's order, and a before-request hook this path does not stand in for stops it at
+    once (so a hook added later cannot be skipped unnoticed).
+    """
+
+    def __init__(self, app: Flask, config: ServeConfig) -> None:
+        before = [f.__name__ for f in app.before_request_funcs.get(None, [])
+                  + app.before_request_funcs.get(sparql.bp.name, [])]
+        if before != _BEFORE:
+            raise RuntimeError(f"the /sparql fast path stands in for the hooks {_BEFORE}, "
+                               f"but the app has {before}: teach kg.serve.fastpath the new one")
+        self.app, self.config = app, config
+        self.inner: WSGIApplication = app.wsgi_app
+        self._after: list[Callable[[Response], Response]] = [
+            *reversed(app.after_request_funcs.get(sparql.bp.name, [])),
+            *reversed(app.after_request_funcs.get(None, []))]
+        #: requests answered here (for tests and the curious; not counted atomically)
         self.answered = 0
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
                  ) -> Iterable[bytes]:
-        job = self._job(environ)
+        try:
+            job = self._job(environ)
+        except Exception:  # whatever this path did not foresee, Flask's view words
+            job = None
         if job is None:
             return self.inner(environ, start_response)
         self.answered += 1
@@ -66,21 +80,33 @@ class FastSparql:
                                   else (lambda: execute_query(store, job)))
             except sparql.FAILURES as e:
                 response = sparql.failed(e, "query", config.timeout)
-            except Exception as e:  # a fault of ours: logged and answered as Flask would
-                self.app.log_exception((type(e), e, e.__traceback__))
-                response = InternalServerError(original_exception=e).get_response()
-            response = self.finish(response)
+            except Exception as e:  # a fault of ours: Flask's own handling, as in its view
+                return self._fault(e, environ)(environ, start_response)
+            for hook in self._after:
+                response = hook(response)
         return response(environ, start_response)
 
-    def _job(self, environ: dict[str, Any]) -> QueryJob | None:
+    def _fault(self, error: Exception, environ: WSGIEnvironment) -> Response:
+        """What Flask answers when its view raises `error`: a registered handler's answer, or
+        the error logged and a 500, its after-request hooks applied."""
+        with self.app.request_context(environ):
+            try:
+                try:
+                    raise error
+                except Exception as e:
+                    handled = self.app.handle_user_exception(e)
+            except Exception as unhandled:
+                return self.app.handle_exception(unhandled)
+            return self.app.finalize_request(handled)
+
+    def _job(self, environ: WSGIEnvironment) -> QueryJob | None:
         """The query job of a request this path answers; None leaves it to Flask (with its
         body put back when it was read)."""
         config = self.config
         if (environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != "/sparql"
                 or environ.get("QUERY_STRING") or config.remote is not None
-                or config.base is None or "HTTP_IF_NONE_MATCH" in environ
-                or (config.hosts is not None
-                    and host_name(environ.get("HTTP_HOST")) not in config.hosts)):
+                or not config.base or "HTTP_IF_NONE_MATCH" in environ
+                or not host_allowed(config.hosts, environ.get("HTTP_HOST"))):
             return None
         kind = _BODIES.get(environ.get("CONTENT_TYPE", "").lower())
         try:
@@ -103,22 +129,12 @@ class FastSparql:
             if len(texts) != 1 or any(key in _NOT_HERE for key, _ in fields):
                 return None
             text = texts[0]
-        values: dict[str, str] = {}
-        for key, value in fields:  # the first of each, as Flask's MultiDict.get gives
-            values.setdefault(key, value)
         try:
             check_nesting(text)
             check_query(text)
         except (TooDeep, Refused):
             return None
-        results, graphs = negotiate(environ.get("HTTP_ACCEPT"), values.get("format"))
-        return QueryJob(
-            text=text,
-            base=config.base,
-            graph_prefixes=True,
-            results_media=results,
-            graph_media=graphs,
-            default_graphs=tuple(v for k, v in fields if k == "default-graph-uri"),
-            named_graphs=tuple(v for k, v in fields if k == "named-graph-uri"),
-            search_index=str(config.search.folder) if config.search is not None else None,
-        )
+        fmt = next((value for key, value in fields if key == "format"), None)
+        return sparql.query_job(config, text, config.base, environ.get("HTTP_ACCEPT"), fmt,
+                                (v for k, v in fields if k == "default-graph-uri"),
+                                (v for k, v in fields if k == "named-graph-uri"))

@@ -11,7 +11,6 @@ than guessed at.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import cast
 
@@ -20,13 +19,13 @@ from rdflib.plugins.sparql.algebra import translateUpdate
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
+from kg.serve.scanner import unescape_codepoints
+
 SERVICE_REFUSED = ("federated queries (SERVICE) are disabled on this endpoint: it does not "
                    "fetch other URLs on a visitor's behalf")
 LOAD_REFUSED = ("LOAD is disabled on this endpoint: it does not fetch URLs a client names "
                 "(kg serve --allow-load-from PREFIX allows loading from PREFIX)")
 
-#: SPARQL's codepoint escapes; unescaping them first can only widen the prefilter below
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
 class Refused(Exception):
@@ -76,8 +75,7 @@ def _could_spell(text: str, keywords: Iterable[str]) -> bool:
 
     SPARQL keywords cannot be written otherwise, so a text without them holds no such clause.
     """
-    folded = _CODEPOINT.sub(lambda m: chr(int(m[1] or m[2], 16)) if int(m[1] or m[2], 16)
-                            < 0x110000 else "", text).casefold()
+    folded = unescape_codepoints(text).casefold()
     return any(keyword in folded for keyword in keywords)
 
 

@@ -55,3 +55,9 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def host_allowed(hosts: frozenset[str] | None, header: str | None) -> bool:
+    """Whether a request whose `Host` header is `header` may be answered (DNS rebinding);
+    `hosts` None accepts any."""
+    return hosts is None or host_name(header) in hosts

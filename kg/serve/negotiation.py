@@ -65,11 +65,25 @@ def choose(accept: MIMEAccept, table: Mapping[str, F], fmt: str | None = None
     return (best, table[best]) if best else None
 
 
-@lru_cache(maxsize=256)
+#: Accept headers longer than this are negotiated afresh, not kept (a client's own is short)
+_KEPT_ACCEPT = 1024
+
+
 def negotiate(accept: str | None, fmt: str | None = None) -> tuple[str | None, str | None]:
     """(results media type, graph media type) for an `Accept` header and a `?format=`; None
     where nothing acceptable. Kept per header: a client sends the same one every time, and
-    matching it against both tables costs more than a light query."""
+    matching it against both tables costs more than a light query. Only short headers and
+    known formats are kept, so that no client can fill the memory with keys."""
+    known = fmt is None or fmt in SHORT_NAMES or fmt in RESULTS or fmt in GRAPHS
+    if known and len(accept or "") <= _KEPT_ACCEPT:
+        return _negotiate_kept(accept, fmt)
+    return _negotiate(accept, fmt)
+
+
+def _negotiate(accept: str | None, fmt: str | None) -> tuple[str | None, str | None]:
     parsed = parse_accept_header(accept, MIMEAccept)
     results, graphs = choose(parsed, RESULTS, fmt), choose(parsed, GRAPHS, fmt)
     return (results[0] if results else None), (graphs[0] if graphs else None)
+
+
+_negotiate_kept = lru_cache(maxsize=256)(_negotiate)

@@ -66,13 +66,26 @@ def add_using(update: str, default: list[str], named: list[str]) -> str:
 VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID"})
 
 
+#: SPARQL's codepoint escapes, which the engine undoes before it parses anything
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def unescape_codepoints(text: str) -> str:
+    """`text` with its `\\uXXXX` and `\\UXXXXXXXX` escapes undone (out-of-range ones dropped),
+    as the engine reads it: `N\\u004FW()` is NOW()."""
+    if "\\" not in text:
+        return text
+    return _CODEPOINT.sub(lambda m: chr(code) if (code := int(m[1] or m[2], 16)) < 0x110000
+                          else "", text)
+
+
 def is_volatile(text: str) -> bool:
-    """Whether `text` calls NOW(), RAND(), UUID() or STRUUID() (in any case) outside strings,
-    IRIs and comments: such an answer differs from run to run, so it is not kept. A keyword
-    with one of these names elsewhere (none exists) would only cost a cache entry."""
+    """Whether `text` calls NOW(), RAND(), UUID() or STRUUID() (in any case, codepoint escapes
+    undone) outside strings, IRIs and comments: such an answer differs from run to run, so it
+    is not kept. A keyword with one of these names elsewhere (none exists) would only cost a
+    cache entry."""
+    text = unescape_codepoints(text)
     upper = text.upper()
-    if "\\U" in upper:  # a codepoint escape may spell any name (N\u004FW()): not kept
-        return True
     if not any(name in upper for name in VOLATILE):  # most queries: no need to tokenize
         return False
     return any(match["word"] and match["word"].upper() in VOLATILE

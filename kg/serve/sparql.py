@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Iterable
 
 from flask import Blueprint, Response, render_template, request
 from pyoxigraph import DefaultGraph, RdfFormat
@@ -17,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from kg.errors import StoreError, StoreRefused, StoreTimeout
 from kg.mapping.vocab import prefixes
 from kg.serve.caching import answer
-from kg.serve.config import get_config
+from kg.serve.config import ServeConfig, get_config
 from kg.serve.fetches import Refused, check_query, check_update
 from kg.serve.memo import memo
 from kg.serve.negotiation import GRAPHS, RESULTS, choose, negotiate
@@ -137,17 +138,9 @@ def endpoint() -> Response:
         return _text(400, str(e))
     except Refused as e:
         return _text(e.status, str(e))
-    results, graphs = negotiate(request.headers.get("Accept"), params.get("format"))
-    job = QueryJob(
-        text=query,
-        base=config.base or request.base_url,
-        graph_prefixes=config.base is not None,
-        results_media=results,
-        graph_media=graphs,
-        default_graphs=tuple(params.getlist("default-graph-uri")),
-        named_graphs=tuple(params.getlist("named-graph-uri")),
-        search_index=str(config.search.folder) if config.search is not None else None,
-    )
+    job = query_job(config, query, config.base or request.base_url, request.headers.get("Accept"),
+                    params.get("format"), params.getlist("default-graph-uri"),
+                    params.getlist("named-graph-uri"))
     if config.remote is not None:
         return _forward(config.remote, job)
     pool, store = config.pool, config.store
@@ -156,6 +149,23 @@ def endpoint() -> Response:
                       else (lambda: execute_query(store, job)))
     except FAILURES as e:
         return failed(e, "query", config.timeout)
+
+
+def query_job(config: ServeConfig, text: str, base: str, accept: str | None, fmt: str | None,
+              default_graphs: Iterable[str], named_graphs: Iterable[str]) -> QueryJob:
+    """The job of a query request: its text, the base its IRIs resolve against, the media
+    types negotiated from `Accept` and `format`, the dataset it names."""
+    results, graphs = negotiate(accept, fmt)
+    return QueryJob(
+        text=text,
+        base=base,
+        graph_prefixes=config.base is not None,
+        results_media=results,
+        graph_media=graphs,
+        default_graphs=tuple(default_graphs),
+        named_graphs=tuple(named_graphs),
+        search_index=str(config.search.folder) if config.search is not None else None,
+    )
 
 
 #: what running a query or an update in the pool can end in, besides an answer

@@ -119,6 +119,7 @@ class RemoteStore:
     # -- HTTP ---------------------------------------------------------------------------------
     @property
     def timeout(self) -> float:
+        """Seconds a request may take to answer (`kg serve` sets its own --timeout)."""
         return self._http.timeout
 
     @timeout.setter
