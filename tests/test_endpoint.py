@@ -336,3 +336,19 @@ def test_a_served_build_dates_its_documents(server, seed_store_dir):
     built_at = read_info(seed_store_dir.resolve()).built_at
     assert (f'<http://127.0.0.1:8000/person/guoying-zhao.nt> <http://purl.org/dc/terms/modified> '
             f'"{built_at}"^^<http://www.w3.org/2001/XMLSchema#dateTime> .') in response.text
+
+
+def test_a_snapshot_keeps_blank_node_labels_and_one_without_them_loads_in_bulk(tmp_path):
+    """Every query worker loads the same snapshot: labels must survive (the slow way), and a
+    snapshot without blank nodes (a built graph) takes the bulk loader."""
+    from kg.store.files import load_snapshot
+
+    plain = tmp_path / "plain.nq"
+    plain.write_text('<http://e/s> <http://e/p> "a_ b" <http://e/g> .\n')
+    labelled = tmp_path / "labelled.nq"
+    labelled.write_text('_:x1 <http://e/p> "y" .\n')
+    empty = tmp_path / "empty.nq"
+    empty.write_text("")
+    assert [str(q) for q in load_snapshot(plain)] == ['<http://e/s> <http://e/p> "a_ b" <http://e/g>']
+    assert [str(q) for q in load_snapshot(labelled)] == ['_:x1 <http://e/p> "y"']
+    assert len(load_snapshot(empty)) == 0
