@@ -283,3 +283,26 @@ def test_memo_keeps_a_value_per_version_and_only_what_keep_allows():
 ])
 def test_volatile_calls_are_told_from_names_strings_and_comments(text, volatile):
     assert is_volatile(text) is volatile
+
+
+def test_memo_once_computes_a_value_once_while_others_wait():
+    """At 10,000 profiles every first visitor of /sparql counting the graph at once kept the
+    server from starting: `once` lets one compute and the others wait for its value."""
+    import threading
+    import time
+
+    memo, calls = Memo(), []
+
+    def slow() -> str:
+        calls.append(1)
+        time.sleep(0.3)
+        return "sizes"
+
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(
+        memo.get(("b1", 0), "sizes", slow, once=True))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (results, len(calls)) == (["sizes"] * 8, 1)

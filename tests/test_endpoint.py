@@ -352,3 +352,30 @@ def test_a_snapshot_keeps_blank_node_labels_and_one_without_them_loads_in_bulk(t
     assert [str(q) for q in load_snapshot(plain)] == ['<http://e/s> <http://e/p> "a_ b" <http://e/g>']
     assert [str(q) for q in load_snapshot(labelled)] == ['_:x1 <http://e/p> "y"']
     assert len(load_snapshot(empty)) == 0
+
+
+def test_graph_sizes_past_the_timeout_name_the_graphs_without_sizes(seed_store_dir):
+    """Counting every graph runs in a query worker under the pool's timeout (~40 s at 10,000
+    profiles); past it the description names the graphs and gives no size, never a 500."""
+    from pyoxigraph import NamedNode
+
+    from kg.serve.pool import PooledQueries, QueryPool
+    from kg.serve.service_description import graph_sizes, service_description
+    from kg.serve.source import GraphSource
+
+    names = ["http://example.org/g2", "http://example.org/g1"]
+    for timeout, sized in ((30.0, True), (0.0001, False)):
+        pool = QueryPool(GraphSource("disk", seed_store_dir), size=1, timeout=timeout).start()
+        try:
+            graphs = graph_sizes(PooledQueries(pool, BASE), names)
+        finally:
+            pool.close()
+        if sized:
+            assert graphs.default == 3075 and all(n is not None for _, n in graphs.named)
+        else:
+            assert graphs.default is None
+            assert graphs.named == [(name, None) for name in sorted(names)]
+            description = service_description("http://x/sparql", None, [], "http://x/queries",
+                                               graphs)
+            void_triples = NamedNode("http://rdfs.org/ns/void#triples")
+            assert list(description.quads_for_pattern(None, void_triples, None)) == []

@@ -35,7 +35,14 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import NamedNode, QueryTriples, RdfFormat
+from pyoxigraph import (
+    NamedNode,
+    QueryResultsFormat,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    parse_query_results,
+)
 
 from kg.mapping.vocab import prefixes
 from kg.search.sparql import functions_in
@@ -294,6 +301,8 @@ class QueryPool:
                     fresh = self._spawn()
                     self._await_ready(fresh)
                 except Exception:  # e.g. out of memory: the pool must not stay short for good
+                    if self._closed:  # killed by close() while it loaded: nothing went wrong
+                        return
                     log.exception("a query worker failed to start; retrying in %.0f s", delay)
                     time.sleep(delay)
                     delay = min(delay * 2, 60)
@@ -460,6 +469,27 @@ class QueryPool:
         self._workers.clear()
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+class PooledQueries:
+    """The pool seen as a store that answers SELECT queries (`kg.store.query.solutions`), for
+    what the server itself asks of the whole graph: run under the pool's timeout, in a worker,
+    never holding the front's threads or memory."""
+
+    def __init__(self, pool: QueryPool, base: str) -> None:
+        self.pool, self.base = pool, base
+
+    def query(self, text: str, **_options: Any) -> QuerySolutions:
+        """Raises Busy, Timeout, WorkerDied or EngineRefused as `QueryPool.run`."""
+        media, body = self.pool.run(QueryJob(text=text, base=self.base, graph_prefixes=True,
+                                             results_media=_JSON, graph_media=None))
+        data = body if isinstance(body, bytes) else b"".join(body)
+        result = parse_query_results(data, QueryResultsFormat.JSON)
+        assert isinstance(result, QuerySolutions), media
+        return result
+
+
+_JSON = "application/sparql-results+json"
 
 
 def _answer(status: str, detail: Any, body: bytes) -> tuple[str, bytes]:

@@ -26,6 +26,7 @@ from kg.serve.pool import (
     Busy,
     EngineRefused,
     NotAcceptable,
+    PooledQueries,
     QueryJob,
     Timeout,
     UpdateJob,
@@ -238,8 +239,12 @@ def _description() -> Response:
     config = get_config()
     # the IRIs VoID names (void:sparqlEndpoint) when the graph has a base; else as reached
     root = (config.base or request.host_url).rstrip("/")
-    # full-graph counts: once per version of the graph
-    graphs = memo("sparql.graph-sizes", lambda: graph_sizes(config.store))
+    # full-graph counts: once per version of the graph, by one request while the others wait,
+    # in a query worker when there is a pool (bounded by its timeout, off the front's threads)
+    counted = (PooledQueries(config.pool, config.base or request.base_url)
+               if config.pool is not None else config.store)
+    graphs = memo("sparql.graph-sizes", lambda: graph_sizes(
+        counted, (g.value for g in config.store.named_graphs())), once=True)
     store = service_description(
         endpoint=f"{root}/sparql",
         update=f"{root}/update" if config.allow_update else None,
