@@ -338,9 +338,9 @@ def test_a_served_build_dates_its_documents(server, seed_store_dir):
             f'"{built_at}"^^<http://www.w3.org/2001/XMLSchema#dateTime> .') in response.text
 
 
-def test_a_snapshot_keeps_blank_node_labels_and_one_without_them_loads_in_bulk(tmp_path):
-    """Every query worker loads the same snapshot: labels must survive (the slow way), and a
-    snapshot without blank nodes (a built graph) takes the bulk loader."""
+def test_a_snapshot_keeps_blank_node_labels(tmp_path):
+    """Every query worker loads the same snapshot: its blank nodes must keep their labels (the
+    bulk loader would give each copy fresh ones)."""
     from kg.store.files import load_snapshot
 
     plain = tmp_path / "plain.nq"
