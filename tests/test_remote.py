@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -12,12 +10,12 @@ import pytest
 import requests
 import test_seed_facts as facts
 
-from conftest import AS_OF, BASE, DATA, ROOT, SEED, value
+from conftest import AS_OF, BASE, DATA, SEED, value
 from kg.build import build as build_remote
 from kg.cli import main
 from kg.errors import StoreError
 from kg.store.remote import RemoteStore
-from servers import Oxigraph, free_port, wait_until_answers
+from servers import Oxigraph, Server
 
 SECOND = DATA / "second_profile.txt"
 FACTS = [getattr(facts, name) for name in sorted(dir(facts)) if name.startswith("test_")]
@@ -159,13 +157,9 @@ def test_a_build_whose_staged_graphs_vanished_changes_nothing(tmp_path):
 
 @pytest.mark.slow
 def test_kg_serve_on_top_of_a_remote_store(remote, oxigraph):
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", oxigraph.url,
-                                "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    server = Server("--store", oxigraph.url)
+    url = server.url
     try:
-        wait_until_answers(f"{url}/sparql", process)
         answer = requests.post(f"{url}/sparql", timeout=10, data={
             "query": "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a schema:ScholarlyArticle }"},
             headers={"Accept": "application/sparql-results+json"})
@@ -188,8 +182,7 @@ def test_kg_serve_on_top_of_a_remote_store(remote, oxigraph):
         saved = requests.get(f"{url}/queries.json", timeout=10)
         assert saved.status_code == 200
     finally:
-        process.terminate()
-        process.wait(10)
+        server.stop()
 
 
 def test_a_killed_upload_leaves_its_staged_graphs_out_of_what_is_served(runner, tmp_path):

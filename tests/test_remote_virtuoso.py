@@ -16,14 +16,21 @@ import requests
 import test_seed_facts as facts
 from pyoxigraph import QueryBoolean, QueryTriples, RdfFormat, parse
 
-from conftest import AS_OF, BASE, DATA, ROOT, SEED, select, value
+from conftest import AS_OF, BASE, DATA, SEED, select, value
 from kg.build import build as build_remote
 from kg.cli import main
 from kg.errors import StoreError
 from kg.store.local import open_read_only
 from kg.store.remote import MERGED_GRAPH, Paths, RemoteStore
 from kg.store.virtuoso import query_form
-from servers import VIRTUOSO_PATHS, Virtuoso, free_port, virtuoso, wait_until_answers
+from servers import (
+    VIRTUOSO_PATHS,
+    Server,
+    Virtuoso,
+    free_port,
+    virtuoso,
+    wait_until_answers,
+)
 
 __all__ = ["virtuoso"]  # the session's server, a fixture of tests/servers.py
 
@@ -188,13 +195,9 @@ def _gone_mid_build(server: Virtuoso) -> None:
 
 @pytest.mark.slow
 def test_kg_serve_on_top_of_virtuoso(seeded, virtuoso):
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", virtuoso.url,
-                                "--sparql-paths", VIRTUOSO_PATHS, "--port", str(port)],
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    server = Server("--store", virtuoso.url, "--sparql-paths", VIRTUOSO_PATHS)
+    url = server.url
     try:
-        wait_until_answers(f"{url}/sparql", process)
         answer = requests.post(f"{url}/sparql", timeout=60, data={
             "query": "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a schema:ScholarlyArticle }"},
             headers={"Accept": "application/sparql-results+json"})
@@ -230,8 +233,7 @@ def test_kg_serve_on_top_of_virtuoso(seeded, virtuoso):
         saved = requests.get(f"{url}/queries.json", timeout=60)
         assert saved.status_code == 200
     finally:
-        process.terminate()
-        process.wait(10)
+        server.stop()
 
 
 def _urls(virtuoso: Virtuoso) -> list[str]:
