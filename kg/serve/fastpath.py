@@ -23,11 +23,10 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from flask import Flask, Response
 
 from kg.serve import sparql
-from kg.serve.caching import answer
 from kg.serve.config import ServeConfig
 from kg.serve.fetches import Refused, check_query
 from kg.serve.hosts import host_allowed
-from kg.serve.pool import QueryJob, execute_query
+from kg.serve.pool import QueryJob
 from kg.store.nesting import TooDeep, check_nesting
 
 #: the request bodies the fast path reads: a form, or a query as the body (UTF-8 only)
@@ -72,14 +71,9 @@ class FastSparql:
         if job is None:
             return self.inner(environ, start_response)
         self.answered += 1
-        config = self.config
-        pool, store = config.pool, config.store
         with self.app.app_context():
             try:
-                response = answer(job, (lambda: pool.run(job)) if pool is not None
-                                  else (lambda: execute_query(store, job)))
-            except sparql.FAILURES as e:
-                response = sparql.failed(e, "query", config.timeout)
+                response = sparql.answer_query(self.config, job)
             except Exception as e:  # a fault of ours: Flask's own handling, as in its view
                 return self._fault(e, environ)(environ, start_response)
             for hook in self._after:

@@ -471,6 +471,10 @@ class QueryPool:
             shutil.rmtree(self._scratch, ignore_errors=True)
 
 
+#: what `PooledQueries` asks the workers for
+_JSON = "application/sparql-results+json"
+
+
 class PooledQueries:
     """The pool seen as a store that answers SELECT queries (`kg.store.query.solutions`), for
     what the server itself asks of the whole graph: run under the pool's timeout, in a worker,
@@ -487,9 +491,6 @@ class PooledQueries:
         result = parse_query_results(data, QueryResultsFormat.JSON)
         assert isinstance(result, QuerySolutions), media
         return result
-
-
-_JSON = "application/sparql-results+json"
 
 
 def _answer(status: str, detail: Any, body: bytes) -> tuple[str, bytes]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,25 +129,10 @@ def _snapshot(source: GraphSource, snapshot: Path) -> tuple[Callable[[], Store],
     disk, info = open_read_only(source.path)
     disk.dump(str(snapshot), RdfFormat.N_QUADS)
     del disk
-    loaded: list[Store] = []
-    failed: list[BaseException] = []
-
-    def load() -> None:
-        try:
-            loaded.append(load_snapshot(snapshot))
-        except BaseException as e:  # handed to the caller
-            failed.append(e)
-
-    thread = threading.Thread(target=load, name="kg-load-copy", daemon=True)
-    thread.start()
-
-    def join() -> Store:
-        thread.join()
-        if failed:
-            raise failed[0]
-        return loaded[0]
-
-    return join, info.counts.get("quads", 0)
+    loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-load-copy")
+    copy = loader.submit(load_snapshot, snapshot)
+    loader.shutdown(wait=False)  # the thread ends when the copy is loaded
+    return copy.result, info.counts.get("quads", 0)
 
 
 def reads_from_disk(build: Path, listen: Listen, say: Say) -> bool:

@@ -144,6 +144,13 @@ def endpoint() -> Response:
                     params.getlist("named-graph-uri"))
     if config.remote is not None:
         return _forward(config.remote, job)
+    return answer_query(config, job)
+
+
+def answer_query(config: ServeConfig, job: QueryJob) -> Response:
+    """The answer to `job` from the served graph: kept, or run in the pool (in-process when
+    there is none), a failure answered as `failed` words it. Flask's view and the fast path
+    (`kg.serve.fastpath`) both answer through here."""
     pool, store = config.pool, config.store
     try:
         return answer(job, (lambda: pool.run(job)) if pool is not None
