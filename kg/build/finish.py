@@ -18,7 +18,7 @@ from kg.errors import Problem, ProfileError
 from kg.mapping import Mapper
 from kg.mapping.iris import TERM_GRAPHS
 from kg.mapping.vocab import curie
-from kg.store.merge import derive
+from kg.store.merge import Facts, derive
 from kg.store.query import solutions
 from kg.store.stats import graph_stats
 from kg.store.validate import Violation, validate_store
@@ -34,15 +34,17 @@ _X = Variable("x")
 
 
 def finish(store: Store, mapper: Mapper, *, validate: bool, paths: Iterable[str],
-           scratch: Path | None = None, executor: Executor | None = None) -> dict[str, int]:
+           scratch: Path | None = None, executor: Executor | None = None,
+           facts: Facts | None = None) -> dict[str, int]:
     """Term sets, merged graph, validation; the figures of the graph.
 
     `paths` are the files of the build as the user named them, to name them so again;
     `executor` (the build's workers) validates chunks of the graph in parallel. Raises
-    ProfileError with a `file:line` per violation of the shapes.
+    ProfileError with a `file:line` per violation of the shapes. `facts`: those of a new store
+    whose named graphs were written with their copies in the merged graph (`kg.store.merge`).
     """
-    write_term_sets(store, mapper)
-    derive(store, scratch)
+    write_term_sets(store, mapper, facts)
+    derive(store, scratch, facts)
     if validate:
         report = validate_store(store, mapper.base, executor=executor)
         if not report.conforms:
@@ -50,14 +52,15 @@ def finish(store: Store, mapper: Mapper, *, validate: bool, paths: Iterable[str]
     return graph_stats(store, mapper.base)
 
 
-def write_term_sets(store: Store, mapper: Mapper) -> None:
+def write_term_sets(store: Store, mapper: Mapper, facts: Facts | None = None) -> None:
     """(Re)write the graphs of the term sets, for the topics the profile graphs refer to."""
     topics = {row[0] for row in solutions(store, _REFERRED_TOPICS, mapper.base)}
     stale = [g for g in store.named_graphs()
              if isinstance(g, NamedNode) and g.value.startswith(mapper.base + TERM_GRAPHS)]
     for graph in stale:
         store.remove_graph(graph)
-    store.bulk_extend(mapper.term_quads(topics))
+    quads = mapper.term_quads(topics)
+    store.bulk_extend(quads if facts is None else facts.collect(quads))
 
 
 def violations(store: Store, results: Iterable[Violation], base: str, paths: Iterable[str]

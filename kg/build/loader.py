@@ -42,12 +42,16 @@ class Loader:
         self.written += len(data)
         return True
 
-    def finish(self) -> None:
-        """Close the pipe, wait for the load to end; raises what the loader raised."""
+    def close(self) -> None:
+        """Close the pipe: the load ends (sorts and writes what it read) in its thread."""
         try:
             self._pipe.close()
         except BrokenPipeError:
             pass
+
+    def finish(self) -> None:
+        """Close the pipe, wait for the load to end; raises what the loader raised."""
+        self.close()
         self._thread.join()
         if self._failed:
             raise self._failed[0]

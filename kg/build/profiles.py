@@ -29,6 +29,7 @@ from kg.mapping import Mapper
 from kg.mapping.iris import Minter
 from kg.parse import parse_profile
 from kg.store.files import sha256_of
+from kg.store.merge import Rows, copies, rows_of
 
 #: below this much profile text (bytes), starting worker processes costs more than they save
 PARALLEL_MIN_BYTES = 1 << 20
@@ -125,12 +126,14 @@ def _start_worker(base: str, keyphrases: bool, phrases: Path | None) -> None:
 
 @dataclass(frozen=True)
 class Mapped:
-    """One file as a worker read it: its N-Quads, or its problems; and its warnings."""
+    """One file as a worker read it: its N-Quads (its copies in the merged graph too) and its
+    facts (`kg.store.merge`), or its problems; and its warnings."""
 
     name: str
     nquads: bytes
     problems: tuple[Problem, ...]
     warnings: tuple[Problem, ...]
+    facts: Rows
 
 
 def _map_chunk(names: list[str], as_of: date) -> list[Mapped]:
@@ -142,9 +145,11 @@ def _map_chunk(names: list[str], as_of: date) -> list[Mapped]:
         outcome = Outcome()
         # a profile states many triples more than once: the loader needs each once
         quads = dict.fromkeys(quads_of([name], as_of, mapper, outcome))
+        facts = rows_of(quads)
+        quads.update(dict.fromkeys(copies(list(quads))))  # its share of the merged graph
         data = serialize(quads, format=RdfFormat.N_QUADS) if quads else None
         done.append(Mapped(name, data or b"", tuple(outcome.problems),
-                           tuple(mapper.warnings)))
+                           tuple(mapper.warnings), facts))
     return done
 
 
