@@ -103,8 +103,9 @@ Rows = dict[str, Iterable[tuple[Any, ...]]]
 def copies(quads: Iterable[Quad]) -> Iterator[Quad]:
     """The default graph's copy of each quad that the rules do not choose among."""
     for quad in quads:
-        if quad.predicate not in _NOT_COPIED and _AUTHORSHIP_MARK not in quad.subject.value:
-            yield Quad(quad.subject, quad.predicate, quad.object, _DEFAULT)
+        subject: Any = quad.subject  # RDF-star triples have no value, and are never ours
+        if quad.predicate not in _NOT_COPIED and _AUTHORSHIP_MARK not in subject.value:
+            yield Quad(subject, quad.predicate, quad.object, _DEFAULT)
 
 
 def rows_of(quads: Iterable[Quad]) -> Rows:
@@ -116,16 +117,17 @@ def rows_of(quads: Iterable[Quad]) -> Rows:
     authorships: list[tuple[str, str, str]] = []
     role_terms: dict[tuple[str, str], dict[NamedNode, Any]] = defaultdict(dict)
     for quad in quads:
-        s, p, o = quad.subject, quad.predicate, quad.object
+        s: Any = quad.subject
+        p, o = quad.predicate, quad.object
         graph = quad.graph_name.value if isinstance(quad.graph_name, NamedNode) else ""
         if p in _ROLE_TERMS and _AUTHORSHIP_MARK in s.value:
             role_terms[str(s), graph][p] = o
         elif p == schema.name:
-            names.append((str(s), o.value, str(o)))
+            names.append((str(s), _value(o), str(o)))
         elif p in _FLAGS:
             flags[str(s), graph][p] = o
         elif p == schema.abstract:
-            abstracts.append((str(s), o.value))
+            abstracts.append((str(s), _value(o)))
         elif p == kg.authorship:
             authorships.append((str(s), graph, str(o)))
     listings = [(paper, graph, f[schema.datePublished].value, str(f[schema.datePublished]),
@@ -258,6 +260,10 @@ def _write_merged(store: Store, facts: Facts, folder: Path) -> None:
         out.writelines(facts.merged())
     store.bulk_load(path=str(merged), format=RdfFormat.N_TRIPLES, to_graph=_DEFAULT,
                     lenient=True)
+
+
+def _value(term: Any) -> str:
+    return str(term.value)
 
 
 def _bool(value: Any) -> str:
