@@ -141,7 +141,79 @@ def test_the_merge_written_with_the_graphs_equals_the_one_derived_from_them(merg
     store.extend(merged)
     derive(store)
     assert set(store.quads_for_pattern(None, None, None, DefaultGraph())) == written
-    assert len(written) == 119
+
+
+PAGE_TWICE = """Eve Stone
+
+CV
+h-index1
+2papers
+1citations
+Novelty10%
+AI Score10
+
+2 Papers
+
+CVMar 5
+Listed Twice On One Page
+
+Eve Stone, Ann Owner
+
+Short.
+
+CVJan 2, 2021Code
+Listed twice on one page
+
+Eve Stone, Ann Owner
+
+A longer abstract of the second listing.
+"""
+
+PAGE_OTHER = """Fay Lee
+
+CV
+h-index1
+1papers
+1citations
+Novelty10%
+AI Score10
+
+1 Papers
+
+CVJan 2, 2021
+Listed Twice On One Page
+
+Eve Stone, Fay Lee, Gus Ray
+
+Short.
+"""
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_page_that_lists_one_title_twice_merges_as_derived(tmp_path: Path, workers: int):
+    """Regression: the facts a build collects kept the last of two values a page stated for
+    one paper, where the derivation from the graphs joins them all; and the build without
+    workers counted a repeated listing's authorships twice."""
+    pages = []
+    for name, text in (("twice.txt", PAGE_TWICE), ("other.txt", PAGE_OTHER)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        pages.append(tmp_path / name)
+    build(pages, tmp_path / "store", base=BASE, as_of=AS_OF, keyphrases=False,
+          validate=False, workers=workers)
+    built = load_in_memory(tmp_path / "store")[0]
+    written = set(built.quads_for_pattern(None, None, None, DefaultGraph()))
+    store = Store()
+    store.extend(built)
+    derive(store)
+    assert set(store.quads_for_pattern(None, None, None, DefaultGraph())) == written
+    paper = Minter(BASE).paper("Listed Twice On One Page").value
+    assert select(built, f"""SELECT ?d ?inferred ?code {{ <{paper}> schema:datePublished ?d ;
+        kg:yearInferred ?inferred ; kg:hasCode ?code }}""") == [
+        {"d": "2021-01-02", "inferred": "false", "code": "true"}]
+    # two listings of two authors are not a list of four: the three-author list wins
+    assert [r["n"] for r in select(built, f"""SELECT ?n {{ <{paper}> kg:authorship ?a .
+        ?a schema:position ?pos ; schema:name ?n }} ORDER BY ?pos""")] == [
+        "Eve Stone", "Fay Lee", "Gus Ray"]
 
 
 def test_iris_do_not_depend_on_the_as_of_date(tmp_path: Path):

@@ -7,6 +7,7 @@ removed.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from datetime import date
 from pathlib import Path
@@ -36,8 +37,11 @@ from kg.store.manifest import DATABASE, manifest_of, write_manifest
 from kg.store.merge import Facts
 from kg.store.swap import build_aside, current_build, writer_lock
 
-#: N-Quads one bulk_load call reads (about 500,000 quads): bounds the loader's memory (~0.6 GB)
+#: N-Quads one bulk_load call reads (about 500,000 quads): bounds the loader's memory (~0.6 GB
+#: a call; two run at once, one reading while the other ends)
 LOAD_BATCH_BYTES = 128 << 20
+#: the merge's facts (`kg.store.merge.Facts`), removed before the store is swapped in
+_FACTS = "facts.sqlite"
 
 
 def build_local(sources: list[Path], store_dir: Path, options: Options, *, full: bool = False,
@@ -76,7 +80,7 @@ def build_local(sources: list[Path], store_dir: Path, options: Options, *, full:
                                 skip_invalid=options.skip_invalid, all_names=names)
                 built = {n: hashes[n] for n in names if n in steps.keep or n in outcome.valid}
                 write_manifest(aside, manifest_of(wanted, built, counts))
-            except OSError as e:  # a full disk, a file size limit, a device gone
+            except (OSError, sqlite3.Error) as e:  # a full disk, a size limit, a device gone
                 raise StoreError(f"{store_dir}: cannot write the new store ({_reason(e)}); "
                                  "the store is unchanged") from None
             finally:  # the workers and the cache let go of the folder before it is swapped
@@ -89,9 +93,9 @@ def build_local(sources: list[Path], store_dir: Path, options: Options, *, full:
                        removed=len(steps.removed))
 
 
-def _reason(error: OSError) -> str:
+def _reason(error: OSError | sqlite3.Error) -> str:
     """The gist of an I/O error: RocksDB's messages nest "IO error:" three deep."""
-    text = error.strerror or str(error)
+    text = getattr(error, "strerror", None) or str(error)
     return text.rsplit(": ", 1)[-1].strip() or text
 
 
@@ -109,10 +113,11 @@ def _write(aside: Path, previous: Path | None, steps: Plan, parse: list[str],
         assert previous is not None
         Store.read_only(str(previous / DATABASE)).backup(str(aside / DATABASE))
     store = Store(str(aside / DATABASE))
-    # a new store's merged graph is written with its named graphs (`kg.store.merge`); an
-    # incremental build's is derived again from the graphs it keeps and writes
-    facts = None if steps.incremental else Facts(aside / "facts.sqlite")
+    facts: Facts | None = None
     try:
+        # a new store's merged graph is written with its named graphs (`kg.store.merge`); an
+        # incremental build's is derived again from the graphs it keeps and writes
+        facts = None if steps.incremental else Facts(aside / _FACTS)
         for name in steps.drop:
             graph = mapper.mint.graph(name)
             if store.contains_named_graph(graph):
@@ -136,9 +141,11 @@ def _write(aside: Path, previous: Path | None, steps: Plan, parse: list[str],
         return counts
     finally:
         del store
-        if facts is not None:
-            facts.close()
-            (aside / "facts.sqlite").unlink(missing_ok=True)
+        try:
+            if facts is not None:
+                facts.close()
+        finally:
+            (aside / _FACTS).unlink(missing_ok=True)
 
 
 def _load_in_parallel(store: Store, pool: object, names: list[str], as_of: date,

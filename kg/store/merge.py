@@ -36,7 +36,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import closing
-from itertools import groupby
+from itertools import groupby, product
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ from typing import Any
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store
 
 from kg.mapping.vocab import RDF_TYPE, XSD_BOOLEAN, kg, schema
-from kg.store.query import solutions, triples
+from kg.store.query import triples
 
 _DEFAULT = DefaultGraph()
 _TRUE = Literal("true", datatype=XSD_BOOLEAN)
@@ -60,30 +60,14 @@ _NOT_COPIED = frozenset((*_CHOSEN, *_SETTLED))
 #: what a listing of a paper must state, in a graph, to take part in the choice of its date
 _FLAGS = (schema.datePublished, kg.yearInferred, kg.authorListTruncated, kg.hasCode)
 _ROLE_TERMS = (schema.item, schema.name, schema.position)
+#: what `rows_of` looks at, read from a store
+_READ = (schema.name, schema.abstract, *_FLAGS, kg.authorship, schema.item, schema.position)
 
 _COPY = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
   GRAPH ?g {{ ?s ?p ?o }}
   FILTER(?p NOT IN ({", ".join(str(p) for p in _NOT_COPIED)})
          && !CONTAINS(STR(?s), "{_AUTHORSHIP_MARK}"))
 }}"""
-_NAMES = f"""SELECT ?s (MIN(?n) AS ?name) WHERE {{
-  GRAPH ?g {{ ?s {schema.name} ?n }} FILTER(!CONTAINS(STR(?s), "{_AUTHORSHIP_MARK}"))
-}} GROUP BY ?s"""
-_LISTINGS = f"""SELECT ?paper ?g ?date ?inferred ?cut ?code WHERE {{
-  GRAPH ?g {{
-    ?paper {schema.datePublished} ?date ; {kg.yearInferred} ?inferred ;
-           {kg.authorListTruncated} ?cut ; {kg.hasCode} ?code .
-  }}
-}}"""
-_ABSTRACTS = f"SELECT DISTINCT ?paper ?a WHERE {{ GRAPH ?g {{ ?paper {schema.abstract} ?a }} }}"
-#: one row per authorship of every graph: who, where in the list, the name as printed
-_ROLES = f"""SELECT ?paper ?g ?role ?item ?name ?position WHERE {{
-  GRAPH ?g {{
-    ?paper {kg.authorship} ?role . ?role {schema.item} ?item ; {schema.name} ?name .
-    OPTIONAL {{ ?role {schema.position} ?position }}
-  }}
-}}"""
-
 #: terms are held as N-Triples (`str(term)`), compared by their value where a rule orders them
 _TABLES = """
 CREATE TABLE names (subject TEXT, value TEXT, name TEXT);
@@ -101,45 +85,53 @@ Rows = dict[str, Iterable[tuple[Any, ...]]]
 
 
 def copies(quads: Iterable[Quad]) -> Iterator[Quad]:
-    """The default graph's copy of each quad that the rules do not choose among."""
+    """The default graph's copy of each quad that the rules do not choose among (on a blank
+    node nothing is copied: the derivation's `_COPY` cannot name one)."""
     for quad in quads:
-        subject: Any = quad.subject  # RDF-star triples have no value, and are never ours
-        if quad.predicate not in _NOT_COPIED and _AUTHORSHIP_MARK not in subject.value:
+        subject = quad.subject
+        if quad.predicate not in _NOT_COPIED and isinstance(subject, NamedNode) \
+                and _AUTHORSHIP_MARK not in subject.value:
             yield Quad(subject, quad.predicate, quad.object, _DEFAULT)
 
 
 def rows_of(quads: Iterable[Quad]) -> Rows:
-    """The facts `quads` state. A listing's flags and an authorship's terms count only when
-    all of them are in the same call (a profile's quads are)."""
+    """The facts `quads` state, as SPARQL would join them on a store holding them: each quad
+    once, a row per combination where a graph states a value twice (a page that lists one
+    title twice). A listing's flags and an authorship's terms count only when all of them are
+    in the same call (a profile's quads are)."""
     names: list[tuple[Any, ...]] = []
     abstracts: list[tuple[Any, ...]] = []
-    flags: dict[tuple[str, str], dict[NamedNode, Any]] = defaultdict(dict)
+    flags: dict[tuple[str, str], dict[NamedNode, list[Any]]] = defaultdict(
+        lambda: defaultdict(list))
     authorships: list[tuple[str, str, str]] = []
-    role_terms: dict[tuple[str, str], dict[NamedNode, Any]] = defaultdict(dict)
-    for quad in quads:
+    role_terms: dict[tuple[str, str], dict[NamedNode, list[Any]]] = defaultdict(
+        lambda: defaultdict(list))
+    for quad in dict.fromkeys(quads):
         s: Any = quad.subject
         p, o = quad.predicate, quad.object
         graph = quad.graph_name.value if isinstance(quad.graph_name, NamedNode) else ""
-        if p in _ROLE_TERMS and _AUTHORSHIP_MARK in s.value:
-            role_terms[str(s), graph][p] = o
+        if p in _ROLE_TERMS and _AUTHORSHIP_MARK in str(s):
+            role_terms[str(s), graph][p].append(o)
         elif p == schema.name:
-            names.append((str(s), _value(o), str(o)))
+            if isinstance(s, NamedNode):
+                names.append((str(s), _value(o), str(o)))
         elif p in _FLAGS:
-            flags[str(s), graph][p] = o
+            flags[str(s), graph][p].append(o)
         elif p == schema.abstract:
             abstracts.append((str(s), _value(o)))
         elif p == kg.authorship:
             authorships.append((str(s), graph, str(o)))
-    listings = [(paper, graph, f[schema.datePublished].value, str(f[schema.datePublished]),
-                 f[kg.yearInferred] == _TRUE, f[kg.authorListTruncated] == _TRUE,
-                 f[kg.hasCode] == _TRUE)
-                for (paper, graph), f in flags.items() if len(f) == len(_FLAGS)]
+    listings = [(paper, graph, date.value, str(date), inferred == _TRUE, cut == _TRUE,
+                 code == _TRUE)
+                for (paper, graph), f in flags.items()
+                for date, inferred, cut, code in product(*(f[p] for p in _FLAGS))]
     roles = []
     for paper, graph, role in authorships:
         terms = role_terms.get((role, graph), {})
-        if schema.item in terms and schema.name in terms:
-            position = terms.get(schema.position)
-            roles.append((paper, graph, role, str(terms[schema.item]), str(terms[schema.name]),
+        for item, name, position in product(terms.get(schema.item, ()),
+                                            terms.get(schema.name, ()),
+                                            terms.get(schema.position) or [None]):
+            roles.append((paper, graph, role, str(item), str(name),
                           None if position is None else str(position)))
     return {"names": names, "listings": listings, "abstracts": abstracts, "roles": roles}
 
@@ -153,10 +145,11 @@ class Facts:
                                "BEGIN;" + _TABLES)
 
     def close(self) -> None:
-        self._db.execute("COMMIT")
+        """Close the file (a scratch file: nothing to commit)."""
         self._db.close()
 
     def add(self, rows: Rows) -> None:
+        """Keep `rows` (`rows_of`); raises sqlite3.Error (a full disk) as SQLite does."""
         for table, values in rows.items():
             self._db.executemany(_INSERT[table], values)
 
@@ -165,7 +158,7 @@ class Facts:
         at a time, as every writer of a build sends them."""
         pending: list[Quad] = []
         for quad in quads:
-            if pending and quad.graph_name != pending[-1].graph_name:
+            if pending and quad.graph_name != pending[-1].graph_name:  # rows_of drops repeats
                 self.add(rows_of(pending))
                 pending.clear()
             pending.append(quad)
@@ -174,17 +167,11 @@ class Facts:
         self.add(rows_of(pending))
 
     def read(self, store: Store) -> None:
-        """The facts of the named graphs of `store`, read back (see the module's docstring)."""
-        self.add({  # generators: SQLite takes the rows as the store gives them
-            "names": ((str(r["s"]), r["name"].value, str(r["name"]))
-                      for r in solutions(store, _NAMES)),
-            "listings": ((str(r["paper"]), r["g"].value, r["date"].value, str(r["date"]),
-                          r["inferred"] == _TRUE, r["cut"] == _TRUE, r["code"] == _TRUE)
-                         for r in solutions(store, _LISTINGS)),
-            "abstracts": ((str(r["paper"]), r["a"].value) for r in solutions(store, _ABSTRACTS)),
-            "roles": ((str(r["paper"]), r["g"].value, str(r["role"]), str(r["item"]),
-                       str(r["name"]), None if r["position"] is None else str(r["position"]))
-                      for r in solutions(store, _ROLES))})
+        """The facts of the named graphs of `store`, read back (see the module's docstring):
+        only the quads of the predicates the rules look at, a graph at a time."""
+        for graph in store.named_graphs():
+            self.add(rows_of(quad for predicate in _READ
+                             for quad in store.quads_for_pattern(None, predicate, None, graph)))
 
     def merged(self) -> Iterator[str]:
         """The N-Triples lines of the values the rules choose and of the authorships."""

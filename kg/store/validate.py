@@ -55,6 +55,7 @@ SHAPES = ONTOLOGY_DIR / "shapes.ttl"
 CHUNK_TRIPLES = 20_000
 
 _SUBCLASS = NamedNode(RDFS_NS + "subClassOf")
+_TARGET_NODE = f"<{SH_NS}targetNode>"
 #: shape terms that make a node's validity depend on more than its own triples and its values'
 #: types
 _NOT_LOCAL = {f"{SH_NS}{t}" for t in ("node", "targetObjectsOf", "qualifiedValueShape", "sparql",
@@ -197,8 +198,8 @@ class _Shapes:
     """
 
     local: bool
-    #: class IRI → the shapes that target it
-    by_class: dict[str, list[Any]]
+    #: class IRI → the shapes that target it, in N-Triples
+    by_class: dict[str, list[str]]
     #: the shapes as N-Triples, untouched (for shapes whose targets cannot be aimed)
     whole: str
     #: the shapes as N-Triples without their class targets (blank nodes keep their labels, so
@@ -212,10 +213,10 @@ class _Shapes:
             isinstance(o, URIRef) for o in graph.objects(None, SH.path))
         aimable = not any(graph.triples((None, SH.targetSubjectsOf, None))) and not any(
             (s, RDF.type, RDFS.Class) in graph for s in graph.subjects(RDF.type, SH.NodeShape))
-        by_class: dict[str, list[Any]] = {}
+        by_class: dict[str, list[str]] = {}
         if local and aimable:
             for shape, cls in graph.subject_objects(SH.targetClass):
-                by_class.setdefault(str(cls), []).append(shape)
+                by_class.setdefault(str(cls), []).append(shape.n3())
         whole = graph.serialize(format="nt")
         graph.remove((None, SH.targetClass, None))
         return _Shapes(local, by_class, whole, graph.serialize(format="nt"))
@@ -224,13 +225,10 @@ class _Shapes:
         """The shapes (N-Triples) aimed at `chunk`'s subjects, where they can be."""
         if not self.by_class:
             return self.whole
-        targets = Graph()
-        for subject, classes in chunk.instance_of.items():
-            for cls in classes:
-                for shape in self.by_class.get(cls, ()):
-                    targets.add((shape, SH.targetNode, URIRef(subject)))
-        text: str = targets.serialize(format="nt")
-        return self.untargeted + text
+        lines = {f"{shape} {_TARGET_NODE} <{subject}> .\n"  # terms as N-Triples already
+                 for subject, classes in chunk.instance_of.items() for cls in classes
+                 for shape in self.by_class.get(cls, ())}
+        return self.untargeted + "".join(sorted(lines))
 
 
 class _NotGrouped(Exception):
@@ -311,9 +309,12 @@ def _chunk(store: Store, held: list[Triple], subjects: set[Any], classes: list[T
     pointed -= subjects
     types = [q.triple for node in pointed
              for q in store.quads_for_pattern(node, RDF_TYPE, None, default)]
-    data = serialize([_skolemized(t) for t in (*held, *types, *classes)],
-                     format=RdfFormat.N_TRIPLES)
+    data = serialize([*held, *types, *classes], format=RdfFormat.N_TRIPLES)
     assert data is not None  # no output given: the bytes are returned
+    if b"_:" in data:  # blank nodes, perhaps (or a literal's text): renamed one triple at a time
+        data = serialize([_skolemized(t) for t in (*held, *types, *classes)],
+                         format=RdfFormat.N_TRIPLES)
+        assert data is not None
     text = data.decode()
     instance_of: dict[str, set[str]] = {}
     for t in held:
