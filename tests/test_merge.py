@@ -16,7 +16,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
 from conftest import AS_OF, BASE, SEED, ask, select, value
 from kg.build import build
 from kg.mapping.iris import Minter
-from kg.store import load_in_memory
+from kg.store import load_in_memory, merge
 from kg.store.graphs import replace_graphs
 from kg.store.merge import derive
 
@@ -214,6 +214,33 @@ def test_a_page_that_lists_one_title_twice_merges_as_derived(tmp_path: Path, wor
     assert [r["n"] for r in select(built, f"""SELECT ?n {{ <{paper}> kg:authorship ?a .
         ?a schema:position ?pos ; schema:name ?n }} ORDER BY ?pos""")] == [
         "Eve Stone", "Fay Lee", "Gus Ray"]
+
+
+def test_the_rules_triples_load_the_same_in_many_batches(merged, monkeypatch):
+    """The rules' triples are bulk-loaded a batch at a time (one call's memory grows with what
+    it reads); cut into batches of a few lines, they give the same graph."""
+    written = set(merged.quads_for_pattern(None, None, None, DefaultGraph()))
+    monkeypatch.setattr(merge, "MERGED_BATCH_CHARS", 300)
+    store = Store()
+    store.extend(merged)
+    calls: list[int] = []
+    derive(_Counting(store, calls))
+    assert set(store.quads_for_pattern(None, None, None, DefaultGraph())) == written
+    assert len(calls) > 5
+
+
+class _Counting:
+    """A store that counts its bulk loads."""
+
+    def __init__(self, store: Store, calls: list[int]) -> None:
+        self._store, self._calls = store, calls
+
+    def bulk_load(self, *args, **kwargs):
+        self._calls.append(1)
+        return self._store.bulk_load(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
 
 
 def test_iris_do_not_depend_on_the_as_of_date(tmp_path: Path):

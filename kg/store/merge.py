@@ -60,6 +60,9 @@ _NOT_COPIED = frozenset((*_CHOSEN, *_SETTLED))
 #: what a listing of a paper must state, in a graph, to take part in the choice of its date
 _FLAGS = (schema.datePublished, kg.yearInferred, kg.authorListTruncated, kg.hasCode)
 _ROLE_TERMS = (schema.item, schema.name, schema.position)
+#: characters of N-Triples one bulk load of the rules' triples reads (~0.4 GB of the loader's
+#: memory)
+MERGED_BATCH_CHARS = 64 << 20
 #: what `rows_of` looks at, read from a store
 _READ = (schema.name, schema.abstract, *_FLAGS, kg.authorship, schema.item, schema.position)
 
@@ -227,26 +230,38 @@ def derive(store: Store, scratch: Path | None = None, facts: Facts | None = None
     store's build), only the chosen values and authorships are added; without, the default
     graph is replaced by one made from the named graphs as they are.
     """
+    if facts is not None:
+        _write_merged(store, facts)
+        return
     with tempfile.TemporaryDirectory(prefix="kg-merge-", dir=scratch) as folder:
-        if facts is None:
-            store.clear_graph(_DEFAULT)
-            copy = Path(folder) / "copy.nt"
-            triples(store, _COPY).serialize(str(copy), RdfFormat.N_TRIPLES)
-            store.bulk_load(path=str(copy), format=RdfFormat.N_TRIPLES, to_graph=_DEFAULT,
-                            lenient=True)  # our own terms, already checked when loaded
-            with closing(Facts(Path(folder) / "facts.sqlite")) as read:
-                read.read(store)
-                _write_merged(store, read, Path(folder))
-        else:
-            _write_merged(store, facts, Path(folder))
+        store.clear_graph(_DEFAULT)
+        copy = Path(folder) / "copy.nt"
+        triples(store, _COPY).serialize(str(copy), RdfFormat.N_TRIPLES)
+        store.bulk_load(path=str(copy), format=RdfFormat.N_TRIPLES, to_graph=_DEFAULT,
+                        lenient=True)  # our own terms, already checked when loaded
+        with closing(Facts(Path(folder) / "facts.sqlite")) as read:
+            read.read(store)
+            _write_merged(store, read)
 
 
-def _write_merged(store: Store, facts: Facts, folder: Path) -> None:
-    merged = folder / "merged.nt"
-    with merged.open("w", encoding="utf-8") as out:
-        out.writelines(facts.merged())
-    store.bulk_load(path=str(merged), format=RdfFormat.N_TRIPLES, to_graph=_DEFAULT,
-                    lenient=True)
+def _write_merged(store: Store, facts: Facts) -> None:
+    """Bulk-load the rules' triples a batch at a time: the loader's memory grows with what one
+    call reads (3.4 GB of N-Triples at 10,000 profiles took 3.3 GB in one call)."""
+    batch: list[str] = []
+    size = 0
+    for line in facts.merged():
+        batch.append(line)
+        size += len(line)
+        if size >= MERGED_BATCH_CHARS:
+            _load(store, batch)
+            batch, size = [], 0
+    _load(store, batch)
+
+
+def _load(store: Store, lines: list[str]) -> None:
+    if lines:  # our own terms, already checked when the graphs were loaded
+        store.bulk_load(input="".join(lines).encode(), format=RdfFormat.N_TRIPLES,
+                        to_graph=_DEFAULT, lenient=True)
 
 
 def _value(term: Any) -> str:
