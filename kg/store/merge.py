@@ -60,8 +60,8 @@ _NOT_COPIED = frozenset((*_CHOSEN, *_SETTLED))
 #: what a listing of a paper must state, in a graph, to take part in the choice of its date
 _FLAGS = (schema.datePublished, kg.yearInferred, kg.authorListTruncated, kg.hasCode)
 _ROLE_TERMS = (schema.item, schema.name, schema.position)
-#: characters of N-Triples one bulk load of the rules' triples reads (~0.4 GB of the loader's
-#: memory)
+#: characters of N-Triples one bulk load of the merged graph's triples reads (~0.4 GB of the
+#: loader's memory)
 MERGED_BATCH_CHARS = 64 << 20
 #: what `rows_of` looks at, read from a store
 _READ = (schema.name, schema.abstract, *_FLAGS, kg.authorship, schema.item, schema.position)
@@ -237,19 +237,24 @@ def derive(store: Store, scratch: Path | None = None, facts: Facts | None = None
         store.clear_graph(_DEFAULT)
         copy = Path(folder) / "copy.nt"
         triples(store, _COPY).serialize(str(copy), RdfFormat.N_TRIPLES)
-        store.bulk_load(path=str(copy), format=RdfFormat.N_TRIPLES, to_graph=_DEFAULT,
-                        lenient=True)  # our own terms, already checked when loaded
+        with copy.open(encoding="utf-8") as lines:
+            _load_batches(store, lines)
         with closing(Facts(Path(folder) / "facts.sqlite")) as read:
             read.read(store)
             _write_merged(store, read)
 
 
 def _write_merged(store: Store, facts: Facts) -> None:
-    """Bulk-load the rules' triples a batch at a time: the loader's memory grows with what one
-    call reads (3.4 GB of N-Triples at 10,000 profiles took 3.3 GB in one call)."""
+    _load_batches(store, facts.merged())
+
+
+def _load_batches(store: Store, lines: Iterable[str]) -> None:
+    """Bulk-load N-Triples lines into the default graph a batch at a time: the loader's memory
+    grows with what one call reads (3.4 GB of N-Triples at 10,000 profiles took 3.3 GB in one
+    call)."""
     batch: list[str] = []
     size = 0
-    for line in facts.merged():
+    for line in lines:
         batch.append(line)
         size += len(line)
         if size >= MERGED_BATCH_CHARS:
