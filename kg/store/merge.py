@@ -98,10 +98,10 @@ def copies(quads: Iterable[Quad]) -> Iterator[Quad]:
 
 
 def rows_of(quads: Iterable[Quad]) -> Rows:
-    """The facts `quads` state, as SPARQL would join them on a store holding them: each quad
-    once, a row per combination where a graph states a value twice (a page that lists one
-    title twice). A listing's flags and an authorship's terms count only when all of them are
-    in the same call (a profile's quads are)."""
+    """The facts of distinct `quads`, as SPARQL would join them on a store holding them: a row
+    per combination where a graph states a value twice (a page that lists one title twice).
+    A listing's flags and an authorship's terms count only when all of them are in the same
+    call (a profile's quads are)."""
     names: list[tuple[Any, ...]] = []
     abstracts: list[tuple[Any, ...]] = []
     flags: dict[tuple[str, str], dict[NamedNode, list[Any]]] = defaultdict(
@@ -109,19 +109,20 @@ def rows_of(quads: Iterable[Quad]) -> Rows:
     authorships: list[tuple[str, str, str]] = []
     role_terms: dict[tuple[str, str], dict[NamedNode, list[Any]]] = defaultdict(
         lambda: defaultdict(list))
-    for quad in dict.fromkeys(quads):
+    for quad in quads:
         s: Any = quad.subject
-        p, o = quad.predicate, quad.object
+        o: Any = quad.object
+        p = quad.predicate
         graph = quad.graph_name.value if isinstance(quad.graph_name, NamedNode) else ""
         if p in _ROLE_TERMS and _AUTHORSHIP_MARK in str(s):
             role_terms[str(s), graph][p].append(o)
         elif p == schema.name:
             if isinstance(s, NamedNode):
-                names.append((str(s), _value(o), str(o)))
+                names.append((str(s), o.value, str(o)))
         elif p in _FLAGS:
             flags[str(s), graph][p].append(o)
         elif p == schema.abstract:
-            abstracts.append((str(s), _value(o)))
+            abstracts.append((str(s), o.value))
         elif p == kg.authorship:
             authorships.append((str(s), graph, str(o)))
     listings = [(paper, graph, date.value, str(date), inferred == _TRUE, cut == _TRUE,
@@ -161,13 +162,13 @@ class Facts:
         at a time, as every writer of a build sends them."""
         pending: list[Quad] = []
         for quad in quads:
-            if pending and quad.graph_name != pending[-1].graph_name:  # rows_of drops repeats
-                self.add(rows_of(pending))
+            if pending and quad.graph_name != pending[-1].graph_name:
+                self.add(rows_of(dict.fromkeys(pending)))  # a profile repeats its triples
                 pending.clear()
             pending.append(quad)
             yield quad
             yield from copies((quad,))
-        self.add(rows_of(pending))
+        self.add(rows_of(dict.fromkeys(pending)))
 
     def read(self, store: Store) -> None:
         """The facts of the named graphs of `store`, read back (see the module's docstring):
@@ -231,7 +232,7 @@ def derive(store: Store, scratch: Path | None = None, facts: Facts | None = None
     graph is replaced by one made from the named graphs as they are.
     """
     if facts is not None:
-        _write_merged(store, facts)
+        _load_batches(store, facts.merged())
         return
     with tempfile.TemporaryDirectory(prefix="kg-merge-", dir=scratch) as folder:
         store.clear_graph(_DEFAULT)
@@ -241,11 +242,7 @@ def derive(store: Store, scratch: Path | None = None, facts: Facts | None = None
             _load_batches(store, lines)
         with closing(Facts(Path(folder) / "facts.sqlite")) as read:
             read.read(store)
-            _write_merged(store, read)
-
-
-def _write_merged(store: Store, facts: Facts) -> None:
-    _load_batches(store, facts.merged())
+            _load_batches(store, read.merged())
 
 
 def _load_batches(store: Store, lines: Iterable[str]) -> None:
@@ -267,10 +264,6 @@ def _load(store: Store, lines: list[str]) -> None:
     if lines:  # our own terms, already checked when the graphs were loaded
         store.bulk_load(input="".join(lines).encode(), format=RdfFormat.N_TRIPLES,
                         to_graph=_DEFAULT, lenient=True)
-
-
-def _value(term: Any) -> str:
-    return str(term.value)
 
 
 def _bool(value: Any) -> str:
