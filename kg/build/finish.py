@@ -18,6 +18,7 @@ from kg.errors import Problem, ProfileError
 from kg.mapping import Mapper
 from kg.mapping.iris import TERM_GRAPHS
 from kg.mapping.vocab import curie
+from kg.memory import give_back
 from kg.store.merge import Facts, derive
 from kg.store.query import solutions
 from kg.store.stats import graph_stats
@@ -45,8 +46,10 @@ def finish(store: Store, mapper: Mapper, *, validate: bool, paths: Iterable[str]
     """
     write_term_sets(store, mapper, facts)
     derive(store, scratch, facts)
+    give_back()
     if validate:
         report = validate_store(store, mapper.base, executor=executor)
+        give_back()
         if not report.conforms:
             raise ProfileError(violations(store, report.results, mapper.base, paths))
     return graph_stats(store, mapper.base)

@@ -31,6 +31,7 @@ from kg.build.profiles import (
 from kg.build.report import BuildReport, Progress
 from kg.errors import KgError, ProfileError, StoreError
 from kg.mapping import Mapper
+from kg.memory import give_back
 from kg.search.index import write_index
 from kg.store.graphs import kept_graphs
 from kg.store.manifest import DATABASE, manifest_of, write_manifest
@@ -128,6 +129,7 @@ def _write(aside: Path, previous: Path | None, steps: Plan, parse: list[str],
             outcome.warnings.extend(mapper.warnings)
         else:
             _load_in_parallel(store, pool, parse, as_of, outcome, progress, facts)
+        give_back()  # the loader's buffers: most of this process's memory (~650 MB at 1,000)
         if outcome.problems and not skip_invalid:
             raise ProfileError(outcome.problems)
         if not outcome.valid and not steps.keep:
@@ -137,6 +139,8 @@ def _write(aside: Path, previous: Path | None, steps: Plan, parse: list[str],
         counts = finish(store, mapper, validate=validate, paths=all_names, scratch=aside,
                         executor=pool, facts=facts)  # type: ignore[arg-type]
         store.flush()
+        if pool is not None:  # idle from now on: what they hold counts in the build's memory
+            pool.shutdown()  # type: ignore[attr-defined]
         write_index(store, aside, mapper.base)
         return counts
     finally:

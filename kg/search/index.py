@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import tantivy
-from pyoxigraph import QuerySolution, QuerySolutions, Store
+from pyoxigraph import QuerySolutions, Store
 
 from kg.store.manifest import SEARCH_INDEX
 from kg.store.query import solutions
@@ -104,16 +104,15 @@ def schema() -> tantivy.Schema:
     return builder.build()
 
 
-@dataclass
-class _Doc:
-    kind: str
-    name: str
-    body: list[str] = field(default_factory=list)
+@dataclass(slots=True)
+class _Paper:
+    """What a paper's document gathers from several queries before it is written: its title,
+    abstract and date come with the last one, so that no abstract is held."""
+    printed: list[tuple[int, str]] = field(default_factory=list)
     people: list[str] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
     topics: set[str] = field(default_factory=set)
-    year: int | None = None
-    papers: int | None = None
+    written: bool = False
 
 
 def write_index(store: Store, build_dir: Path, base: str) -> int:
@@ -125,76 +124,109 @@ def write_index(store: Store, build_dir: Path, base: str) -> int:
     index = tantivy.Index(schema(), path=str(folder))
     index.register_tokenizer(FOLDED, analyzer())
     writer = index.writer(heap_size=_WRITER_HEAP, num_threads=1)
-    docs = _documents(store, base)
-    for iri, doc in docs.items():
-        fields: dict[str, object] = {"iri": iri, "kind": doc.kind, "name": doc.name,
-                                     "body": doc.body, "people": doc.people,
-                                     "terms": doc.terms, "topic": sorted(doc.topics)}
-        if doc.year is not None:
-            fields["year"] = doc.year
-        if doc.papers is not None:
-            fields["papers"] = doc.papers
-        fields["rank"] = doc.papers if doc.kind == "person" and doc.papers else \
-            _RANK.get(doc.kind, 0)
+    count = 0
+    for fields in _documents(store, base):
         writer.add_document(tantivy.Document(**{k: v for k, v in fields.items() if v != []}))
+        count += 1
     writer.commit()
     writer.wait_merging_threads()
-    return len(docs)
+    return count
 
 
 def _rows(store: Store, query: str, base: str) -> QuerySolutions:
     return solutions(store, query, base)
 
 
-def _of(docs: dict[str, _Doc], rows: QuerySolutions) -> Iterator[tuple[QuerySolution, _Doc]]:
-    """Each row with the document of its `?x`, if there is one (a paper with no title has
-    none: the shapes refuse it, but the index does not rely on them)."""
-    for row in rows:
-        doc = docs.get(row["x"].value)
-        if doc is not None:
-            yield row, doc
+def _documents(store: Store, base: str) -> Iterator[dict[str, object]]:
+    """The fields of each document, written as soon as they are known.
 
+    Documents are handed to the index one at a time, so that memory holds per paper only the
+    short lists that several queries fill (authors, terms, topics: at 10,000 profiles, holding
+    every whole document took the build 1.5 GB), and each name, phrase and code once however
+    many papers share it. An IRI gets one document, of the first kind that claims it, in the
+    order of `KINDS`.
+    """
+    same: dict[str, str] = {}  # one copy of each repeated string
 
-def _documents(store: Store, base: str) -> dict[str, _Doc]:
-    docs: dict[str, _Doc] = {}
+    def one(text: str) -> str:
+        return same.setdefault(text, text)
+
+    papers: dict[str, _Paper] = defaultdict(_Paper)
+    for row in _rows(store, _PRINTED, base):
+        papers[row["x"].value].printed.append((int(row["position"].value),
+                                               one(row["name"].value)))
+    for paper in papers.values():
+        paper.people = [name for _, name in sorted(paper.printed)]
+        paper.printed = []
+    for row in _rows(store, _PAPER_TOPICS, base):
+        paper = papers[row["x"].value]
+        paper.topics.add(one(row["code"].value))
+        paper.terms.append(one(row["name"].value if row["name"] else row["code"].value))
+    for row in _rows(store, _PAPER_PHRASES, base):
+        papers[row["x"].value].terms.append(one(row["name"].value))
+    for row in _rows(store, _PAPER_CODE, base):
+        papers[row["x"].value].terms.append(row["url"].value)
+    topics: dict[str, set[str]] = defaultdict(set)  # a person's: hers and her papers'
+    for row in _rows(store, _AUTHORS, base):
+        paper = papers[row["x"].value]
+        name = one(row["name"].value)
+        if name not in paper.people:
+            paper.people.append(name)
+        topics[row["person"].value].update(paper.topics)
+    for row in _rows(store, _KNOWS_ABOUT, base):
+        topics[row["x"].value].add(one(row["code"].value))
+    same.clear()
+
     for row in _rows(store, _PAPERS, base):
+        paper = papers[row["x"].value]
+        if paper.written:
+            continue
+        paper.written = True
         date = row["date"].value if row["date"] else ""
-        docs[row["x"].value] = _Doc("paper", row["name"].value,
-                                    body=[row["abstract"].value] if row["abstract"] else [],
-                                    year=int(date[:4]) if date[:4].isdigit() else None)
-    printed = sorted((row["x"].value, int(row["position"].value), row["name"].value)
-                     for row in _rows(store, _PRINTED, base))
-    for paper, _, name in printed:
-        if paper in docs:
-            docs[paper].people.append(name)
-    works: dict[str, list[str]] = defaultdict(list)
-    for row, doc in _of(docs, _rows(store, _AUTHORS, base)):
-        works[row["person"].value].append(row["x"].value)
-        if row["name"].value not in doc.people:
-            doc.people.append(row["name"].value)
-    for row, doc in _of(docs, _rows(store, _PAPER_TOPICS, base)):
-        doc.topics.add(row["code"].value)
-        doc.terms.append(row["name"].value if row["name"] else row["code"].value)
-    for row, doc in _of(docs, _rows(store, _PAPER_PHRASES, base)):
-        doc.terms.append(row["name"].value)
-    for row, doc in _of(docs, _rows(store, _PAPER_CODE, base)):
-        doc.terms.append(row["url"].value)
+        yield _fields(row["x"].value, "paper", row["name"].value,
+                      body=[row["abstract"].value] if row["abstract"] else [],
+                      people=paper.people, terms=paper.terms, topics=paper.topics,
+                      year=int(date[:4]) if date[:4].isdigit() else None)
+    written = {iri for iri, paper in papers.items() if paper.written}
+    del papers
     for row in _rows(store, _PERSONS, base):
-        docs.setdefault(row["x"].value, _Doc("person", row["name"].value,
-                                             papers=int(row["papers"].value)))
-    for row, doc in _of(docs, _rows(store, _KNOWS_ABOUT, base)):
-        doc.topics.add(row["code"].value)
-    for person, papers in works.items():  # a person's topics include her papers'
-        if person in docs:
-            docs[person].topics.update(*(docs[p].topics for p in papers))
+        iri = row["x"].value
+        if iri not in written:
+            written.add(iri)
+            papers_of = int(row["papers"].value)
+            yield _fields(iri, "person", row["name"].value, topics=topics.get(iri, set()),
+                          papers=papers_of, rank=papers_of or 0)
+    del topics
     for row in _rows(store, _TOPICS, base):
-        code = row["code"].value
-        docs.setdefault(row["x"].value, _Doc("topic", row["name"].value if row["name"] else code,
-                                             body=[code], topics={code}))
+        iri, code = row["x"].value, row["code"].value
+        if iri not in written:
+            written.add(iri)
+            yield _fields(iri, "topic", row["name"].value if row["name"] else code,
+                          body=[code], topics={code})
     for row in _rows(store, _PHRASES, base):
-        docs.setdefault(row["x"].value, _Doc("keyphrase", row["name"].value))
+        iri = row["x"].value
+        if iri not in written:
+            written.add(iri)
+            yield _fields(iri, "keyphrase", row["name"].value)
     for row in _rows(store, _REPOSITORIES, base):
-        url = row["url"].value if row["url"] else row["x"].value
-        docs.setdefault(row["x"].value, _Doc("repository", row["name"].value if row["name"]
-                                             else url, body=[url]))
-    return docs
+        iri = row["x"].value
+        url = row["url"].value if row["url"] else iri
+        if iri not in written:
+            written.add(iri)
+            yield _fields(iri, "repository", row["name"].value if row["name"] else url,
+                          body=[url])
+
+
+def _fields(iri: str, kind: str, name: str, *, body: list[str] | None = None,
+            people: list[str] | None = None, terms: list[str] | None = None,
+            topics: set[str] | None = None, year: int | None = None,
+            papers: int | None = None, rank: int | None = None) -> dict[str, object]:
+    fields: dict[str, object] = {"iri": iri, "kind": kind, "name": name, "body": body or [],
+                                 "people": people or [], "terms": terms or [],
+                                 "topic": sorted(topics or ())}
+    if year is not None:
+        fields["year"] = year
+    if papers is not None:
+        fields["papers"] = papers
+    fields["rank"] = rank if rank is not None else _RANK.get(kind, 0)
+    return fields

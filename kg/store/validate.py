@@ -47,6 +47,7 @@ from kg.config import ONTOLOGY_DIR
 from kg.mapping.vocab import RDF_TYPE, curie, prefix_map
 from kg.mapping.vocab import RDFS as RDFS_NS
 from kg.mapping.vocab import SH as SH_NS
+from kg.memory import give_back
 from kg.store.query import solutions, triples
 
 if TYPE_CHECKING:
@@ -356,6 +357,7 @@ def check_chunk(shapes: str, base: str, ntriples: str, subjects: frozenset[str],
             found.append((_unskolemized(v), False))
         elif v.focus not in pointed:
             found.append((_unskolemized(v), True))
+    give_back()  # the engine's graph, freed: ~200 MB a worker would otherwise keep
     return found
 
 
