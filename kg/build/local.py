@@ -178,6 +178,7 @@ def _load_in_parallel(store: Store, pool: object, names: list[str], as_of: date,
             if loader.written >= LOAD_BATCH_BYTES:
                 if ending is not None:
                     ending.finish()
+                    give_back()
                 loader.close()
                 ending, loader = loader, None
             if progress:
