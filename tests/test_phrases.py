@@ -64,3 +64,22 @@ def test_a_damaged_cache_costs_time_not_phrases(first, tmp_path: Path, caplog):
     build([SEED], copy, base=BASE, as_of=AS_OF, full=True)
     assert _keywords(copy) == keywords
     assert "key-phrase cache off for this process: file is not a database" in caplog.text
+
+
+def test_remembered_tokens_are_segtoks_own(monkeypatch):
+    """yake's tokeniser (segtok) cuts each span of a sentence with one pattern, whose results
+    `kg.mapping.yake_scores` remembers: the same tokens for every paper of the seed and for
+    spans whose tokens depend on where they stand (a sentence's last word, a dot inside)."""
+    from segtok import tokenizer as segtok
+    from yake.data.utils import pre_filter, tokenize_sentences
+
+    from kg.parse import parse_profile
+
+    remembered = segtok.word_tokenizer.split
+    texts = [f"{p.title}.\n{p.abstract}" for p in parse_profile(SEED, AS_OF).papers]
+    texts += ["We use CNNs. CNNs work, e.g. on 3D data (U.S. 5'-ACGT-3').",
+              "i.e. the end i.e.", "It's state-of-the-art... isn't it? Yes; 12:30pm."]
+    tokens = [tokenize_sentences(pre_filter(t.replace("\n", " "))) for t in texts]
+    assert remembered.cache_info().hits > 0  # the patterns' results were reused
+    monkeypatch.setattr(segtok.word_tokenizer, "split", remembered.__wrapped__)
+    assert [tokenize_sentences(pre_filter(t.replace("\n", " "))) for t in texts] == tokens
