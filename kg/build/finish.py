@@ -1,5 +1,5 @@
 """What every build does once the profile graphs are in a store, local or bound for a server:
-describe the term sets, derive the merged graph, validate it, count it.
+describe the term sets, derive the merged graph, validate it.
 
 A graph that breaks the shapes is refused with the files and lines of the listings involved,
 so that the person who can fix the page finds it: a profile's owner does not read SHACL
@@ -21,7 +21,6 @@ from kg.mapping.vocab import curie
 from kg.memory import give_back
 from kg.store.merge import Facts, derive
 from kg.store.query import solutions
-from kg.store.stats import graph_stats
 from kg.store.validate import Violation, validate_store
 
 _REFERRED_TOPICS = "SELECT DISTINCT ?t { GRAPH ?g { ?x schema:about|schema:knowsAbout ?t } }"
@@ -36,8 +35,9 @@ _X = Variable("x")
 
 def finish(store: Store, mapper: Mapper, *, validate: bool, paths: Iterable[str],
            scratch: Path | None = None, executor: Executor | None = None,
-           facts: Facts | None = None) -> dict[str, int]:
-    """Term sets, merged graph, validation; the figures of the graph.
+           facts: Facts | None = None) -> None:
+    """Term sets, merged graph, validation. The figures of the graph are counted by the
+    caller, on the store it keeps (a remote build's is the server's, not this local copy).
 
     `paths` are the files of the build as the user named them, to name them so again;
     `executor` (the build's workers) validates chunks of the graph in parallel. Raises
@@ -52,7 +52,6 @@ def finish(store: Store, mapper: Mapper, *, validate: bool, paths: Iterable[str]
         give_back()
         if not report.conforms:
             raise ProfileError(violations(store, report.results, mapper.base, paths))
-    return graph_stats(store, mapper.base)
 
 
 def write_term_sets(store: Store, mapper: Mapper, facts: Facts | None = None) -> None:

@@ -36,6 +36,7 @@ from kg.search.index import write_index
 from kg.store.graphs import kept_graphs
 from kg.store.manifest import DATABASE, manifest_of, write_manifest
 from kg.store.merge import Facts
+from kg.store.stats import graph_stats
 from kg.store.swap import build_aside, current_build, writer_lock
 
 #: N-Quads one bulk_load call reads (about 500,000 quads): bounds the loader's memory (~0.6 GB
@@ -136,11 +137,12 @@ def _write(aside: Path, previous: Path | None, steps: Plan, parse: list[str],
             raise KgError("no valid profile to build")
         if previous is not None and facts is not None:
             store.bulk_extend(facts.collect(kept_graphs(previous, mapper.base)))
-        counts = finish(store, mapper, validate=validate, paths=all_names, scratch=aside,
-                        executor=pool, facts=facts)  # type: ignore[arg-type]
-        store.flush()
+        finish(store, mapper, validate=validate, paths=all_names, scratch=aside,
+               executor=pool, facts=facts)  # type: ignore[arg-type]
         if pool is not None:  # idle from now on: what they hold counts in the build's memory
             pool.shutdown()  # type: ignore[attr-defined]
+        counts = graph_stats(store, mapper.base)
+        store.flush()
         write_index(store, aside, mapper.base)
         return counts
     finally:
