@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import socket
 import threading
 import time
@@ -138,18 +139,16 @@ def _refused_while_busy(server) -> tuple[requests.Response, requests.Response]:
     failed in CI), so new queries are asked until one is refused; one of them may hold the
     worker when the runaway arrives, which is then refused itself: asked again."""
     deadline = time.monotonic() + 30
-    for _attempt in range(1000):
-        if time.monotonic() > deadline:
-            break
+    asked = itertools.count()
+    while time.monotonic() < deadline:
         answers: list[requests.Response] = []
         blocker = threading.Thread(target=lambda out=answers: out.append(server.query(RUNAWAY)))
         blocker.start()
         refused = None
-        for probe in range(200):
-            response = server.query(PAPERS + f"\n# not asked before {_attempt} {probe}")
-            if response.status_code == 503 or not blocker.is_alive():
-                refused = response if response.status_code == 503 else None
-                break
+        while refused is None and blocker.is_alive():
+            response = server.query(PAPERS + f"\n# not asked before {next(asked)}")
+            if response.status_code == 503:
+                refused = response
         kept = server.query(PAPERS)
         blocker.join()
         if refused is not None and answers[0].status_code != 503:
@@ -405,7 +404,7 @@ def test_graph_sizes_past_the_timeout_name_the_graphs_without_sizes(seed_store_d
         # seed for sure (the worker may answer before the front polls; 1 run in 4 failed)
         holder = threading.Thread(target=runaway)
         holder.start()
-        while pool._idle.qsize():
+        while pool._idle.qsize() and holder.is_alive():  # until the runaway holds the worker
             time.sleep(0.01)
         graphs = graph_sizes(queries, names)
         holder.join()

@@ -108,7 +108,6 @@ def schema() -> tantivy.Schema:
 class _Paper:
     """What a paper's document gathers from several queries before it is written: its title,
     abstract and date come with the last one, so that no abstract is held."""
-    printed: list[tuple[int, str]] = field(default_factory=list)
     people: list[str] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
     topics: set[str] = field(default_factory=set)
@@ -142,22 +141,22 @@ def _documents(store: Store, base: str) -> Iterator[dict[str, object]]:
 
     Documents are handed to the index one at a time, so that memory holds per paper only the
     short lists that several queries fill (authors, terms, topics: at 10,000 profiles, holding
-    every whole document took the build 1.5 GB), and each name, phrase and code once however
-    many papers share it. An IRI gets one document, of the first kind that claims it, in the
-    order of `KINDS`.
+    every whole document took the build's processes from 2.9 to 4.4 GB), and each name, phrase
+    and code once however many papers share it. An IRI gets one document, of the first kind
+    that claims it, in the order of `KINDS`.
     """
     same: dict[str, str] = {}  # one copy of each repeated string
 
     def one(text: str) -> str:
         return same.setdefault(text, text)
 
-    papers: dict[str, _Paper] = defaultdict(_Paper)
+    printed: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for row in _rows(store, _PRINTED, base):
-        papers[row["x"].value].printed.append((int(row["position"].value),
-                                               one(row["name"].value)))
-    for paper in papers.values():
-        paper.people = [name for _, name in sorted(paper.printed)]
-        paper.printed = []
+        printed[row["x"].value].append((int(row["position"].value), one(row["name"].value)))
+    papers: dict[str, _Paper] = defaultdict(_Paper)
+    for iri, names in printed.items():
+        papers[iri].people = [name for _, name in sorted(names)]
+    del printed
     for row in _rows(store, _PAPER_TOPICS, base):
         paper = papers[row["x"].value]
         paper.topics.add(one(row["code"].value))
@@ -165,7 +164,7 @@ def _documents(store: Store, base: str) -> Iterator[dict[str, object]]:
     for row in _rows(store, _PAPER_PHRASES, base):
         papers[row["x"].value].terms.append(one(row["name"].value))
     for row in _rows(store, _PAPER_CODE, base):
-        papers[row["x"].value].terms.append(row["url"].value)
+        papers[row["x"].value].terms.append(one(row["url"].value))
     topics: dict[str, set[str]] = defaultdict(set)  # a person's: hers and her papers'
     for row in _rows(store, _AUTHORS, base):
         paper = papers[row["x"].value]
@@ -195,7 +194,7 @@ def _documents(store: Store, base: str) -> Iterator[dict[str, object]]:
             written.add(iri)
             papers_of = int(row["papers"].value)
             yield _fields(iri, "person", row["name"].value, topics=topics.get(iri, set()),
-                          papers=papers_of, rank=papers_of or 0)
+                          papers=papers_of, rank=papers_of)
     del topics
     for row in _rows(store, _TOPICS, base):
         iri, code = row["x"].value, row["code"].value
