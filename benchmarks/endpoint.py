@@ -131,7 +131,9 @@ class _FreshClient(Client):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profiles", type=int, default=10000 if FULL else 1000)
-    parser.add_argument("--reps", type=int, default=3, help="timed runs per query and server")
+    parser.add_argument("--reps", type=int, default=0,
+                        help="timed runs per query and server (default: 3 below 10,000 "
+                             "profiles, 1 from there, where a whole-graph query takes 10-30 s)")
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=4)
@@ -147,6 +149,7 @@ def main() -> None:
     parser.add_argument("--rdflib-profiles", type=int, default=1000)
     args = parser.parse_args()
     warn_if_busy()
+    args.reps = args.reps or (3 if args.profiles < 10000 else 1)
     keyphrases = args.keyphrases == "yes"
     store = built_store(args.profiles, keyphrases)
     mix = light_mix(store)
