@@ -118,6 +118,22 @@ def _endpoint_rows(e: dict) -> list[list]:
     rows.append(["endpoint", f"{size}: latency kg/oxigraph, geometric mean of {len(ratios)} "
                  f"queries ({len(e['latency']) - len(timed)} not timed)", round(g, 3),
                  "<= 1.05", verdict(g, 1.05, higher_is_better=False)])
+    over = sorted(name.split("/")[-1] for name, r in e["latency"].items() if "median_ms" in r
+                  and r["median_ms"]["kg serve"] > 2 * r["median_ms"]["oxigraph serve"])
+    rows.append(["endpoint", f"{size}: queries over 2x oxigraph's time"
+                 + (f" ({', '.join(over)})" if over else ""), len(over), "0",
+                 "met" if not over else "MISSED"])
+    failed = sorted(name.split("/")[-1] for name, r in e["latency"].items()
+                    if r["status"].get("kg serve") != 200)
+    rows.append(["endpoint", f"{size}: saved and analytic queries kg serve did not answer "
+                 f"within {e['timeout_s']:g} s" + (f" ({', '.join(failed)})" if failed else ""),
+                 len(failed), "0", "met" if not failed else "MISSED"])
+    if memory := e.get("memory"):
+        big = e["profiles"] >= 10000
+        rows.append(["endpoint", f"{size}: peak memory kg serve / oxigraph serve "
+                     f"({e.get('kg_mode', '?')} mode)", round(memory["ratio"], 2),
+                     "<= 1.5 (10k)", verdict(memory["ratio"], 1.5, higher_is_better=False)
+                     if big else "10k: make bench-full"])
     qps = {name: median([r["queries_per_second"] for r in e["throughput"]
                          if r["endpoint"] == name]) for name in ("kg serve", "oxigraph serve")}
     ratio = qps["kg serve"] / qps["oxigraph serve"]
