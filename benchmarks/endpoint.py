@@ -282,7 +282,8 @@ def measure_latency(queries: dict[str, str], endpoints: list[Endpoint], reps: in
             record["counts"][e.name], record["status"][e.name] = answer.count, answer.status
             seconds[e.name].append(answer.seconds)
             if answer.status != 200:
-                failures.append(f"{e.name}: {(answer.error or f'HTTP {answer.status}')[:120]}")
+                reason = " ".join((answer.error or f"HTTP {answer.status}").split())
+                failures.append(f"{e.name}: {reason[:120]}")
         if failures:
             record["excluded"] = "; ".join(failures)
             record["first_seconds"] = {n: s[0] for n, s in seconds.items()}
