@@ -21,11 +21,16 @@ KG = f"exec {sys.executable} -m kg serve --data {{data}} --allow-update --host {
 
 
 def _run(part: str) -> tuple[int, int, str]:
+    """One server at a time: with two jobs, subquery06 once got no rows in a CI run, as
+    if asked of the other job's server (whose dataset held the same file as a named graph
+    only): the harness picks a free port before our server binds it, ~1 s later, so two
+    servers can race for one port and the loser's readiness probe finds the winner. 75 s more
+    (160 s against 85 s)."""
     if not HARNESS.is_file():
         pytest.fail(f"the conformance harness is missing at {HARNESS}")
     done = subprocess.run(
         [sys.executable, str(HARNESS), "--suite", str(SUITE), "--parts", part, "--query-path",
-         "/sparql", "--update-path", "/update", "--jobs", "2", "-q", "--start-cmd", KG],
+         "/sparql", "--update-path", "/update", "--jobs", "1", "-q", "--start-cmd", KG],
         capture_output=True, text=True, cwd=ROOT, timeout=600)
     last = done.stdout.strip().splitlines()[-1]
     match = re.fullmatch(r"(\d+) passed, (\d+) failed, (\d+) skipped", last)
