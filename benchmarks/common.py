@@ -71,8 +71,8 @@ def dataset(profiles: int) -> Path:
 
 
 def built_store(profiles: int, keyphrases: bool = True) -> Path:
-    """The store of `dataset(profiles)`, built once and without validation (~13 of the 36 minutes
-    of the 10,000-profile build, and what the endpoint serves does not depend on it).
+    """The store of `dataset(profiles)`, built once and without validation (15 of the 57 minutes
+    of the default 10,000-profile build; what the endpoint serves does not depend on it).
 
     The build benchmark writes the same folder; others reuse the build there when the mapping
     code that made it is the current one, or whatever mapping made it with BENCH_REUSE_STORE=1

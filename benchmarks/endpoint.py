@@ -284,9 +284,9 @@ def measure_latency(queries: dict[str, str], endpoints: list[Endpoint], reps: in
             if answer.status != 200:
                 reason = " ".join((answer.error or f"HTTP {answer.status}").split())
                 failures.append(f"{e.name}: {reason[:120]}")
+        record["seconds"] = seconds  # an excluded query keeps its first runs' times
         if failures:
             record["excluded"] = "; ".join(failures)
-            record["first_seconds"] = {n: s[0] for n, s in seconds.items()}
         if "excluded" not in record and len(set(record["counts"].values())) > 1:
             record["excluded"] = "result counts differ"
         if "excluded" not in record:
@@ -295,7 +295,6 @@ def measure_latency(queries: dict[str, str], endpoints: list[Endpoint], reps: in
                     answer = clients[e.name].ask(text)
                     if answer.status == 200:
                         seconds[e.name].append(answer.seconds)
-            record["seconds"] = seconds
             record["median_ms"] = {n: median(s) * 1000 for n, s in seconds.items()}
         out[name] = record
     for c in clients.values():
@@ -307,7 +306,7 @@ def report_latency(latency: dict[str, dict], kg: Endpoint, ox: Endpoint) -> floa
     rows, ratios = [], []
     for name, r in latency.items():
         if "excluded" in r:
-            first = r.get("first_seconds", {})
+            first = {n: s[0] for n, s in r.get("seconds", {}).items() if s}
             rows.append([name, r["counts"].get(kg.name), r["counts"].get(ox.name),
                          _ms(first.get(kg.name)), _ms(first.get(ox.name)), None,
                          f"not timed: {r['excluded'][:100]}"])
