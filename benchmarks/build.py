@@ -31,8 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     AS_OF,
     BASE,
+    BUILD_MEMORY_GOAL,
+    BUILD_RATIO_GOAL,
     FULL,
     KG,
+    LINEAR_GOAL,
     WORK,
     built_store,
     dataset,
@@ -47,10 +50,6 @@ from common import (  # noqa: E402
     write_result,
 )
 
-RATIO_GOAL = 0.5
-MEMORY_GOAL = 2 * 2**30
-#: growth exponent of build time with the number of profiles (1 = linear)
-LINEAR_GOAL = 1.1
 #: the size at which the parallel build is compared with a serial one, whatever --sizes says
 SERIAL_CHECK_PROFILES = 100
 
@@ -104,7 +103,7 @@ def main() -> None:
           f"phrases, N-Quads sha256): {same}")
     write_result("build", {"records": records, "growth": growth,
                            "parallel_equals_serial": same,
-                           "goals": {"ratio": RATIO_GOAL, "memory_bytes": MEMORY_GOAL,
+                           "goals": {"ratio": BUILD_RATIO_GOAL, "memory_bytes": BUILD_MEMORY_GOAL,
                                      "growth_exponent": LINEAR_GOAL}})
 
 
@@ -173,7 +172,7 @@ def _row(r: dict) -> list:
     return ["yes" if r["keyphrases"] else "no", r["profile_files"], r["quads"], build_s,
             r["kg_quads_per_second"], median(r["bulk_load_seconds"]),
             r["bulk_load_quads_per_second"], round(r["ratio"], 3),
-            verdict(r["ratio"], RATIO_GOAL), r["peak_rss_bytes"] / 2**20,
+            verdict(r["ratio"], BUILD_RATIO_GOAL), r["peak_rss_bytes"] / 2**20,
             build_s / r["profiles"] * 1000]
 
 
@@ -195,7 +194,7 @@ def _growth(records: list[dict]) -> list[list]:
 def _memory(records: list[dict]) -> list[list]:
     rows = []
     for r in records:
-        goal = (verdict(r["peak_rss_bytes"], MEMORY_GOAL, higher_is_better=False)
+        goal = (verdict(r["peak_rss_bytes"], BUILD_MEMORY_GOAL, higher_is_better=False)
                 if r["profiles"] >= 10000 else "(10k only)")
         rows.append(["yes" if r["keyphrases"] else "no", r["profile_files"],
                      r["peak_rss_bytes"] / 2**20, r["peak_rss_largest_process_bytes"] / 2**20,

@@ -48,6 +48,27 @@ FULL = os.environ.get("BENCH_FULL") == "1"
 REUSE_STORE = os.environ.get("BENCH_REUSE_STORE") == "1"
 
 
+# --- goals ---------------------------------------------------------------------------------------
+# The issues' goals, read by each benchmark and by run.py's summary.
+
+#: kg build (and kg export) quads per second against pyoxigraph's bulk_load (oxigraph dump)
+BUILD_RATIO_GOAL = EXPORT_RATIO_GOAL = 0.5
+#: peak resident memory of the 10,000-profile build's process tree
+BUILD_MEMORY_GOAL = 2 * 2**30
+#: growth exponent of build time with the number of profiles (1 = linear)
+LINEAR_GOAL = 1.1
+#: geometric mean of kg serve's median latency over oxigraph serve's
+LATENCY_GOAL = 1.0
+#: light-mix queries per second, kg serve over oxigraph serve
+THROUGHPUT_GOAL = 1.0
+#: light p99 with a runaway query over idle p99
+OVERLOAD_GOAL = 5.0
+#: peak resident memory of kg serve over oxigraph serve at 10,000 profiles
+ENDPOINT_MEMORY_GOAL = 1.5
+#: the search index's share of the build's time
+SEARCH_SHARE_GOAL = 0.25
+
+
 # --- data ----------------------------------------------------------------------------------------
 
 def dataset(profiles: int) -> Path:
@@ -119,12 +140,15 @@ class PeakRss:
     """Samples the resident memory of a process and all its descendants, summed, every 50 ms.
 
     The sum counts shared pages once per process, so it overstates a little: the figure errs
-    on the safe side of a memory goal.
+    on the safe side of a memory goal. Setting `part` names what runs now: `peaks` keeps the
+    peak seen under each name, so that a run's peak can be put down to the part that made it.
     """
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
         self.pid, self.interval = pid, interval
         self.peak = self.peak_single = 0
+        self.part = ""
+        self.peaks: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._page = os.sysconf("SC_PAGE_SIZE")
@@ -141,6 +165,7 @@ class PeakRss:
         while not self._stop.is_set():
             sizes = [self._rss(p) for p in self._tree()]
             self.peak = max(self.peak, sum(sizes))
+            self.peaks[self.part] = max(self.peaks.get(self.part, 0), sum(sizes))
             self.peak_single = max(self.peak_single, max(sizes, default=0))
             self._stop.wait(self.interval)
 

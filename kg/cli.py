@@ -67,6 +67,22 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-24") from None
 
 
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+
+
+def _memory_size(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    """Bytes of a size written like 512M or 2G (powers of 1,024, as memory is counted)."""
+    text = value.strip().upper().removesuffix("B").removesuffix("I")
+    number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS else (text, "")
+    try:
+        size = float(number) * _UNITS[unit]
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a size like 512M or 2G") from None
+    if size < 0:
+        raise click.BadParameter(f"{value!r} is negative")
+    return int(size)
+
+
 def store_option(command: _Command) -> _Command:
     """`--store` (a folder, or the URL of a SPARQL server) and the remote server's paths."""
     command = click.option(
@@ -496,6 +512,9 @@ def diff(old: str, new: str, show: int, as_json: bool, sparql_paths: str) -> Non
                    "or auto (memory while the copies fit in half the available memory).")
 @click.option("--max-queued", default=8, show_default=True, type=click.IntRange(min=0),
               help="Queries that may wait for a worker; beyond that, 503 with Retry-After.")
+@click.option("--query-memory", default="2G", show_default=True, callback=_memory_size,
+              help="Memory a query may add to its worker (K, M or G; 0: no limit); past it "
+                   "the query is stopped (503).")
 @click.option("--request-timeout", default=20.0, show_default=True,
               type=click.FloatRange(min=1),
               help="Seconds a request (headers and body) may take to arrive from its first "
@@ -516,22 +535,24 @@ def diff(old: str, new: str, show: int, as_json: bool, sparql_paths: str) -> Non
                    "other host than these, loopback, --host and the base IRI's are refused "
                    "(DNS rebinding).")
 def serve(store: str, sparql_paths: str, data: Path | None, host: str, port: int,
-          timeout: float, workers: int, mode: str, max_queued: int, dumps: Path,
+          timeout: float, workers: int, mode: str, max_queued: int, query_memory: int,
+          dumps: Path,
           allow_update: bool, update_token: str | None, load_from: tuple[str, ...],
           public_hosts: tuple[str, ...], request_timeout: float,
           max_connections: int) -> None:
     """Serve the graph: SPARQL 1.1 Protocol at /sparql and a page for every entity.
 
-    Limits: a query (and its answer) gets --timeout seconds (504 beyond), --max-queued wait for
-    a worker (503 beyond), request bodies 1 MiB (413), queries nest at most 100 levels (400),
-    a request must arrive within --request-timeout.
+    Limits: a query (and its answer) gets --timeout seconds (504 beyond) and --query-memory
+    (503 beyond), --max-queued wait for a worker (503 beyond), request bodies 1 MiB (413),
+    queries nest at most 100 levels (400), a request must arrive within --request-timeout.
     """
     from kg.serve.run import Listen, serve_local, serve_remote
     from kg.serve.source import GraphSource
     from kg.store.remote import is_remote
 
     listen = Listen(host, port, timeout, workers, max_queued, dumps, allow_update, update_token,
-                    mode, public_hosts, load_from, request_timeout, max_connections)
+                    mode, public_hosts, load_from, request_timeout, max_connections,
+                    query_memory or None)
     say = lambda message: err.print(message, markup=False)  # noqa: E731
     if mode != "auto" and (data is not None or is_remote(store)):
         raise KgError("--mode is for a built local store (--store DIR)")

@@ -98,6 +98,11 @@ def test_bad_option_values_and_failing_queries_are_one_line(runner, seed_store_d
                                   "--base", "http://a b/"])
     assert result.exit_code == 1
     assert result.output.startswith("kg: base IRI 'http://a b/' is not a valid IRI: ")
+    result = runner.invoke(main, ["serve", "--store", str(seed_store_dir), "--query-memory",
+                                  "lots"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--query-memory': 'lots' is not a size like 512M or 2G" in \
+        result.output
     broken = tmp_path / "broken"
     (broken / "oxigraph").mkdir(parents=True)
     (broken / "build.json").write_text("{not json")
@@ -125,3 +130,4 @@ def test_commands_that_need_a_local_store_say_so_for_a_url(runner):
                                   "--full"])
     assert result.output == ("kg: --full is for a local store: a build into a SPARQL server "
                              "always replaces every profile graph\n")
+

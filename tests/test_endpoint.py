@@ -415,3 +415,40 @@ def test_graph_sizes_past_the_timeout_name_the_graphs_without_sizes(seed_store_d
     description = service_description("http://x/sparql", None, [], "http://x/queries", graphs)
     void_triples = NamedNode("http://rdfs.org/ns/void#triples")
     assert list(description.quads_for_pattern(None, void_triples, None)) == []
+
+
+#: every pair of triples of the seed, sorted: the engine must hold all ~9.5 M before the first
+#: answer, growing its worker by gigabytes within seconds
+HUNGRY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+
+
+def test_a_query_past_its_memory_budget_is_stopped_and_the_pool_recovers(seed_store_dir):
+    from kg.serve.pool import MemoryLimit, PooledQueries, QueryPool
+    from kg.serve.source import GraphSource
+
+    pool = QueryPool(GraphSource("disk", seed_store_dir), size=1, timeout=60.0,
+                     query_memory=64 << 20).start()
+    try:
+        queries = PooledQueries(pool, BASE)
+        started = time.monotonic()
+        with pytest.raises(MemoryLimit):
+            queries.query(HUNGRY)
+        assert time.monotonic() - started < 30  # stopped for its memory, not its time
+        rows = list(queries.query(PAPERS))  # the replacement worker answers
+    finally:
+        pool.close()
+    assert rows[0]["n"].value == "50"
+
+
+def test_a_query_past_its_memory_budget_is_503_with_the_reason(seed_store_dir):
+    s = Server("--store", str(seed_store_dir), "--workers", "1", "--timeout", "60",
+               "--query-memory", "64M")
+    try:
+        assert s.count() == "50"  # within the budget
+        response = s.query(HUNGRY)
+    finally:
+        s.stop()
+    assert response.status_code == 503
+    assert response.text == ("the query needed more memory than one may use here and was "
+                             "stopped; narrow it down\n")
+    assert "Retry-After" not in response.headers  # the same query would fail the same way

@@ -58,6 +58,8 @@ class Listen:
     request_timeout: float = 20.0
     #: open connections kept at once
     max_connections: int = 1000
+    #: resident bytes a query may add to its worker (None: no limit)
+    query_memory: int | None = None
 
 
 def check(listen: Listen) -> None:
@@ -103,7 +105,8 @@ def serve_local(source: GraphSource, listen: Listen, say: Say) -> None:
         own_copy, quads = _snapshot(source, snapshot)
         say(f"loading {quads:,} quads into {listen.workers} query worker(s)…")
         pool = QueryPool(GraphSource("snapshot", snapshot), size=listen.workers,
-                         timeout=listen.timeout, max_queued=listen.max_queued).start()
+                         timeout=listen.timeout, max_queued=listen.max_queued,
+                         query_memory=listen.query_memory).start()
         try:
             config = _config(listen, store=own_copy(), base=base,
                              pool=pool, counts=_counts(source, listen),
@@ -158,7 +161,7 @@ def reads_from_disk(build: Path, listen: Listen, say: Say) -> bool:
 def _serve_from_disk(source: GraphSource, listen: Listen, say: Say, build: str | None) -> None:
     say(f"opening the store read-only in {listen.workers} query worker(s)…")
     pool = QueryPool(source, size=listen.workers, timeout=listen.timeout,
-                     max_queued=listen.max_queued).start()
+                     max_queued=listen.max_queued, query_memory=listen.query_memory).start()
     config = _config(listen, store=source.load(), base=source.base(), pool=pool,
                      counts=_counts(source, listen), modified=_modified(source, listen),
                      build=build, search=_search_index(source, say))

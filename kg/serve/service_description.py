@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from kg.mapping.vocab import DCTERMS, FORMATS, RDF_TYPE, SCHEMA, SD, VOID, XSD, prefix_map
-from kg.serve.pool import Busy, Timeout, WorkerDied
+from kg.serve.pool import Busy, MemoryLimit, Timeout, WorkerDied
 from kg.store.query import solutions
 
 SD_PREFIXES = prefix_map("sd")
@@ -68,7 +68,7 @@ def graph_sizes(store: Any, graphs: Iterable[str] = ()) -> Graphs:
 
 
 #: what stops a count in the query pool
-_STOPPED = (Timeout, Busy, WorkerDied)
+_STOPPED = (Timeout, MemoryLimit, Busy, WorkerDied)
 
 
 def service_description(endpoint: str, update: str | None,

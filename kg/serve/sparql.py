@@ -25,6 +25,7 @@ from kg.serve.negotiation import GRAPHS, RESULTS, choose, negotiate
 from kg.serve.pool import (
     Busy,
     EngineRefused,
+    MemoryLimit,
     NotAcceptable,
     PooledQueries,
     QueryJob,
@@ -177,7 +178,7 @@ def query_job(config: ServeConfig, text: str, base: str, accept: str | None, fmt
 
 
 #: what running a query or an update in the pool can end in, besides an answer
-FAILURES = (EngineRefused, NotAcceptable, Timeout, Busy, WorkerDied)
+FAILURES = (EngineRefused, NotAcceptable, Timeout, MemoryLimit, Busy, WorkerDied)
 
 
 def failed(error: Exception, kind: str, timeout: float) -> Response:
@@ -192,6 +193,10 @@ def failed(error: Exception, kind: str, timeout: float) -> Response:
         advice = "narrow it down or add a LIMIT" if kind == "query" else "nothing was changed"
         return _text(504, f"the {kind} ran longer than the {timeout:g} s limit and was "
                           f"stopped; {advice}")
+    if isinstance(error, MemoryLimit):
+        unchanged = "nothing was changed" if kind == "update" else "narrow it down"
+        return _text(503, f"the {kind} needed more memory than one may use here and was "
+                          f"stopped; {unchanged}")
     if isinstance(error, Busy):
         return _text(503, "the endpoint is busy; try again shortly",
                      **{"Retry-After": RETRY_AFTER_SECONDS})
