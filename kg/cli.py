@@ -67,20 +67,13 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-24") from None
 
 
-_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-
-
 def _memory_size(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
-    """Bytes of a size written like 512M or 2G (powers of 1,024, as memory is counted)."""
-    text = value.strip().upper().removesuffix("B").removesuffix("I")
-    number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS else (text, "")
+    from kg.memory import parse_size
+
     try:
-        size = float(number) * _UNITS[unit]
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a size like 512M or 2G") from None
-    if size < 0:
-        raise click.BadParameter(f"{value!r} is negative")
-    return int(size)
+        return parse_size(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
 
 
 def store_option(command: _Command) -> _Command:
@@ -513,8 +506,8 @@ def diff(old: str, new: str, show: int, as_json: bool, sparql_paths: str) -> Non
 @click.option("--max-queued", default=8, show_default=True, type=click.IntRange(min=0),
               help="Queries that may wait for a worker; beyond that, 503 with Retry-After.")
 @click.option("--query-memory", default="2G", show_default=True, callback=_memory_size,
-              help="Memory a query may add to its worker (K, M or G; 0: no limit); past it "
-                   "the query is stopped (503).")
+              help="Memory a query or update may add to its worker (512M, 2G: powers of "
+                   "1,024; 0: no limit); past it, it is stopped (503).")
 @click.option("--request-timeout", default=20.0, show_default=True,
               type=click.FloatRange(min=1),
               help="Seconds a request (headers and body) may take to arrive from its first "

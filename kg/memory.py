@@ -1,4 +1,4 @@
-"""Give the system back memory the process has freed.
+"""Give the system back memory the process has freed; sizes of memory as people write them.
 
 glibc keeps freed pages on the free lists of its arenas (one per thread that allocated) rather
 than returning them, so a process stays resident at its peak: after loading 1,000 profiles
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import re
 from collections.abc import Callable
 
 
@@ -28,3 +29,25 @@ def _malloc_trim() -> Callable[[int], int] | None:
         return ctypes.CDLL(None).malloc_trim
     except (AttributeError, OSError):
         return None
+
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?)(?:I?B)?\s*", re.IGNORECASE)
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+
+
+def parse_size(text: str, least: int = 1 << 20) -> int:
+    """Bytes of a size written like 512M, 2G or 1.5GiB (powers of 1,024, as memory is
+    counted); 0 stays 0 (no limit). Raises ValueError, with the reason, for anything else and
+    for a size under `least` (a bare 2 would be 2 bytes: a limit no query could keep)."""
+    match = _SIZE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a size like 512M or 2G")
+    size = float(match[1]) * _UNITS[match[2].upper()]
+    if 0 < size < least:
+        raise ValueError(f"{text!r} is under {size_text(least)} (0: no limit)")
+    return int(size)
+
+
+def size_text(size: int) -> str:
+    """`size` bytes for people: 2 GB, 1.5 GB, 64 MB."""
+    return f"{size / 2**30:.3g} GB" if size >= 2**30 else f"{size / 2**20:.3g} MB"

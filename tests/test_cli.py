@@ -103,6 +103,8 @@ def test_bad_option_values_and_failing_queries_are_one_line(runner, seed_store_d
     assert result.exit_code == 2
     assert "Invalid value for '--query-memory': 'lots' is not a size like 512M or 2G" in \
         result.output
+    result = runner.invoke(main, ["serve", "--store", str(seed_store_dir), "--query-memory", ""])
+    assert result.exit_code == 2 and "'' is not a size like 512M or 2G" in result.output
     broken = tmp_path / "broken"
     (broken / "oxigraph").mkdir(parents=True)
     (broken / "build.json").write_text("{not json")

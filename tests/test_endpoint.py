@@ -420,6 +420,10 @@ def test_graph_sizes_past_the_timeout_name_the_graphs_without_sizes(seed_store_d
 #: every pair of triples of the seed, sorted: the engine must hold all ~9.5 M before the first
 #: answer, growing its worker by gigabytes within seconds
 HUNGRY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+#: the same pairs counted: seconds of work in a few megabytes
+SLOW_AND_SMALL = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
+#: the same pairs, each once: the engine keeps every row it sent to drop repeats
+STREAMING = "SELECT DISTINCT * WHERE { ?a ?b ?c . ?d ?e ?f }"
 
 
 def test_a_query_past_its_memory_budget_is_stopped_and_the_pool_recovers(seed_store_dir):
@@ -434,10 +438,33 @@ def test_a_query_past_its_memory_budget_is_stopped_and_the_pool_recovers(seed_st
         with pytest.raises(MemoryLimit):
             queries.query(HUNGRY)
         assert time.monotonic() - started < 30  # stopped for its memory, not its time
-        rows = list(queries.query(PAPERS))  # the replacement worker answers
+        # the replacement answers a query slow enough to be watched and small in memory: its
+        # budget counts from what it holds with the graph loaded, not from nothing
+        rows = list(queries.query(SLOW_AND_SMALL))
     finally:
         pool.close()
-    assert rows[0]["n"].value == "50"
+    assert rows[0]["n"].value == str(3075 * 3075)
+
+
+def test_an_answer_growing_while_it_streams_is_cut_short(seed_store_dir):
+    """A DISTINCT sends rows as it finds them while its set of rows seen grows: the budget is
+    watched between the pieces of a streamed answer too."""
+    from kg.serve.pool import QueryJob, QueryPool
+    from kg.serve.source import GraphSource
+
+    pool = QueryPool(GraphSource("disk", seed_store_dir), size=1, timeout=60.0,
+                     query_memory=64 << 20).start()
+    try:
+        media, body = pool.run(QueryJob(text=STREAMING, base=BASE, graph_prefixes=True,
+                                        results_media="text/csv", graph_media=None))
+        assert not isinstance(body, bytes)  # streamed
+        with pytest.raises(RuntimeError) as error:
+            for _ in body:
+                pass
+    finally:
+        pool.close()
+    assert str(error.value) == ("the answer needed more memory than a query may use and was "
+                                "cut short")
 
 
 def test_a_query_past_its_memory_budget_is_503_with_the_reason(seed_store_dir):
@@ -449,6 +476,6 @@ def test_a_query_past_its_memory_budget_is_503_with_the_reason(seed_store_dir):
     finally:
         s.stop()
     assert response.status_code == 503
-    assert response.text == ("the query needed more memory than one may use here and was "
-                             "stopped; narrow it down\n")
+    assert response.text == ("the query needed more than the 64 MB of memory one may use here "
+                             "and was stopped; narrow it down\n")
     assert "Retry-After" not in response.headers  # the same query would fail the same way

@@ -102,5 +102,5 @@ def test_auto_mode_reads_from_disk_when_the_copies_would_not_fit(
     assert reads_from_disk(seed_store_dir, listen, said.append) is expected
     needed = quads * 350 * 3 / 2**20
     assert said == ([f"serving from disk: 3 in-memory copies of {quads:,} quads would take "
-                     f"~{needed:.1f} MB of the 1.0 MB available (--mode memory to insist)"]
+                     f"~{needed:.3g} MB of the 1 MB available (--mode memory to insist)"]
                     if expected else [])

@@ -78,7 +78,12 @@ class WorkerDied(Exception):
 
 
 class MemoryLimit(Exception):
-    """The query's worker grew past its memory budget; it was killed and is being replaced."""
+    """The query's worker grew past its memory budget (`budget` bytes); it was killed and is
+    being replaced."""
+
+    def __init__(self, budget: int) -> None:
+        super().__init__(budget)
+        self.budget = budget
 
 
 class EngineRefused(Exception):
@@ -230,6 +235,7 @@ def execute_update(store: Any, job: UpdateJob) -> None:
 def _serve(conn: Connection, source: GraphSource) -> None:
     """A worker's life: load the graph, then answer jobs until the pipe closes."""
     store = source.load()
+    give_back()  # the parser's buffers: `loaded`, the base of the memory budget, is the graph
     conn.send(("ready",))
     while True:
         try:
@@ -263,8 +269,11 @@ def _serve(conn: Connection, source: GraphSource) -> None:
 class _Worker:
     process: Any
     conn: Connection
-    #: resident bytes once the graph was loaded: the base of a query's memory budget
-    loaded: int = 0
+    #: resident bytes once the graph was loaded: the base of a query's memory budget (None:
+    #: not known, as when it died at once; then it is not watched)
+    loaded: int | None = None
+    #: when its memory was last looked at (monotonic seconds)
+    checked: float = 0.0
 
 
 @dataclass
@@ -312,7 +321,7 @@ class QueryPool:
         except EOFError:
             raise RuntimeError("a query worker died while loading the graph") from None
         assert message == ("ready",), message
-        worker.loaded = _resident(worker.process.pid)
+        worker.loaded = _resident(worker.process.pid) or None
 
     def _replace(self, worker: _Worker) -> None:
         """Kill `worker` and put a fresh one in the pool when it is ready (in the background)."""
@@ -324,10 +333,14 @@ class QueryPool:
         def respawn() -> None:
             delay = 1.0
             while not self._closed:
+                fresh = None
                 try:
                     fresh = self._spawn()
                     self._await_ready(fresh)
                 except Exception:  # e.g. out of memory: the pool must not stay short for good
+                    if fresh is not None:
+                        fresh.process.kill()
+                        self._workers.discard(fresh)
                     if self._closed:  # killed by close() while it loaded: nothing went wrong
                         return
                     log.exception("a query worker failed to start; retrying in %.0f s", delay)
@@ -380,6 +393,7 @@ class QueryPool:
             if worker.process.is_alive() and not worker.conn.poll(0):
                 try:
                     worker.conn.send(job)
+                    worker.checked = time.monotonic()
                     return worker
                 except OSError:  # it died just now
                     pass
@@ -393,12 +407,17 @@ class QueryPool:
         replaced."""
         try:
             while (left := deadline - time.monotonic()) > 0:
-                if worker.conn.poll(min(left, WATCH) if self.query_memory else left):
+                ready = worker.conn.poll(min(left, WATCH) if self.query_memory else left)
+                # looked at every WATCH seconds, also while an answer streams in piece after
+                # piece (a DISTINCT grows as it streams)
+                if self.query_memory and time.monotonic() - worker.checked >= WATCH:
+                    worker.checked = time.monotonic()
+                    if self._over_budget(worker):
+                        self._replace(worker)
+                        raise MemoryLimit(self.query_memory)
+                if ready:
                     message: tuple[str, Any, bytes] = worker.conn.recv()
                     return message
-                if self.query_memory and self._over_budget(worker):
-                    self._replace(worker)
-                    raise MemoryLimit()
         except (EOFError, OSError):
             log.error("a query worker died while answering (exit code %s); replacing it",
                       worker.process.exitcode if not worker.process.is_alive() else None)
@@ -409,6 +428,8 @@ class QueryPool:
 
     def _over_budget(self, worker: _Worker) -> bool:
         assert self.query_memory is not None
+        if worker.loaded is None:
+            return False
         grown = _resident(worker.process.pid) - worker.loaded
         if grown <= self.query_memory:
             return False
@@ -465,12 +486,15 @@ class QueryPool:
                 first = held.pop(0)  # its copy may end half-changed: replaced unless it ends
                 try:
                     first.conn.send(replace(job, snapshot=str(snapshot)))
+                    first.checked = time.monotonic()
                 except OSError:
                     self._replace(first)
                     raise WorkerDied() from None
                 answer = self._receive(first, time.monotonic() + self.timeout)
                 held.insert(0, first)
                 _answer(*answer)
+                # before any replacement below starts: it must load the updated graph
+                previous, self.source = self.source, GraphSource("snapshot", snapshot)
                 sent = {}
                 for worker in held[1:]:  # they load at once, each in its process
                     try:
@@ -489,8 +513,7 @@ class QueryPool:
                         held.remove(worker)
                         self._replace(worker)
                 for worker in held:  # each now holds the updated graph
-                    worker.loaded = _resident(worker.process.pid)
-                previous, self.source = self.source, GraphSource("snapshot", snapshot)
+                    worker.loaded = _resident(worker.process.pid) or None
                 if previous.path.parent == self._scratch:
                     previous.path.unlink(missing_ok=True)
                 return snapshot

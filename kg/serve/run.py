@@ -18,6 +18,7 @@ from flask import Flask
 from pyoxigraph import RdfFormat, Store
 
 from kg.errors import KgError
+from kg.memory import size_text
 from kg.search import SearchIndex, open_index
 from kg.serve import http
 from kg.serve.app import ServeConfig, create_app
@@ -150,7 +151,7 @@ def reads_from_disk(build: Path, listen: Listen, say: Say) -> bool:
         on_disk = available is not None and needed > available // 2
         if on_disk and available is not None:
             say(f"serving from disk: {listen.workers + 1} in-memory copies of {quads:,} quads "
-                f"would take ~{_size(needed)} of the {_size(available)} available "
+                f"would take ~{size_text(needed)} of the {size_text(available)} available "
                 "(--mode memory to insist)")
     if on_disk and listen.allow_update:
         raise KgError("--allow-update needs the graph in memory (--mode memory): a graph "
@@ -199,10 +200,6 @@ def _modified(source: GraphSource, listen: Listen) -> str | None:
     if source.kind in ("store", "disk") and not listen.allow_update:
         return read_info(source.path).built_at
     return None
-
-
-def _size(size: int) -> str:
-    return f"{size / 2**30:.1f} GB" if size >= 2**30 else f"{size / 2**20:.1f} MB"
 
 
 def _available_memory() -> int | None:

@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from kg.errors import StoreError, StoreRefused, StoreTimeout
 from kg.mapping.vocab import prefixes
+from kg.memory import size_text
 from kg.serve.caching import answer
 from kg.serve.config import ServeConfig, get_config
 from kg.serve.fetches import Refused, check_query, check_update
@@ -194,9 +195,9 @@ def failed(error: Exception, kind: str, timeout: float) -> Response:
         return _text(504, f"the {kind} ran longer than the {timeout:g} s limit and was "
                           f"stopped; {advice}")
     if isinstance(error, MemoryLimit):
-        unchanged = "nothing was changed" if kind == "update" else "narrow it down"
-        return _text(503, f"the {kind} needed more memory than one may use here and was "
-                          f"stopped; {unchanged}")
+        advice = "nothing was changed" if kind == "update" else "narrow it down"
+        return _text(503, f"the {kind} needed more than the {size_text(error.budget)} of "
+                          f"memory one may use here and was stopped; {advice}")
     if isinstance(error, Busy):
         return _text(503, "the endpoint is busy; try again shortly",
                      **{"Retry-After": RETRY_AFTER_SECONDS})
