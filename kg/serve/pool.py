@@ -287,7 +287,9 @@ class QueryPool:
     queue_wait: float = 10.0
     #: resident bytes a query may add to its worker (None: no limit)
     query_memory: int | None = None
-    _idle: queue.Queue[_Worker] = field(default_factory=queue.Queue, init=False)
+    #: last in, first out: the worker that answered last answers next, so that one worker's
+    #: caches (RocksDB's block cache, on disk) stay warm while queries come one at a time
+    _idle: queue.LifoQueue[_Worker] = field(default_factory=queue.LifoQueue, init=False)
     _waiting: int = field(default=0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _update_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
