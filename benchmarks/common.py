@@ -30,6 +30,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
+
+from kg.memory import resident
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 KG = BIN / "kg"
@@ -146,12 +150,16 @@ class PeakRss:
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
         self.pid, self.interval = pid, interval
-        self.peak = self.peak_single = 0
+        self.peak_single = 0
         self.part = ""
         self.peaks: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
-        self._page = os.sysconf("SC_PAGE_SIZE")
+
+    @property
+    def peak(self) -> int:
+        """The largest sum seen over the whole run."""
+        return max(self.peaks.values(), default=0)
 
     def __enter__(self) -> PeakRss:
         self._thread.start()
@@ -163,35 +171,16 @@ class PeakRss:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            sizes = [self._rss(p) for p in self._tree()]
-            self.peak = max(self.peak, sum(sizes))
+            sizes = [resident(p) for p in self._tree()]
             self.peaks[self.part] = max(self.peaks.get(self.part, 0), sum(sizes))
             self.peak_single = max(self.peak_single, max(sizes, default=0))
             self._stop.wait(self.interval)
 
     def _tree(self) -> list[int]:
-        children: dict[int, list[int]] = {}
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                try:
-                    with open(f"/proc/{entry.name}/stat") as f:
-                        parent = int(f.read().rsplit(")", 1)[1].split()[1])
-                except (OSError, ValueError, IndexError):
-                    continue
-                children.setdefault(parent, []).append(int(entry.name))
-        tree, todo = [], [self.pid]
-        while todo:
-            pid = todo.pop()
-            tree.append(pid)
-            todo.extend(children.get(pid, ()))
-        return tree
-
-    def _rss(self, pid: int) -> int:
         try:
-            with open(f"/proc/{pid}/statm") as f:
-                return int(f.read().split()[1]) * self._page
-        except (OSError, ValueError, IndexError):
-            return 0
+            return [self.pid] + [c.pid for c in psutil.Process(self.pid).children(recursive=True)]
+        except psutil.Error:  # gone
+            return []
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Give the system back memory the process has freed; sizes of memory as people write them.
+"""Give the system back memory the process has freed; how much a process holds; sizes of memory
+as people write them.
 
 glibc keeps freed pages on the free lists of its arenas (one per thread that allocated) rather
 than returning them, so a process stays resident at its peak: after loading 1,000 profiles
@@ -13,6 +14,8 @@ import ctypes
 import functools
 import re
 from collections.abc import Callable
+
+import psutil
 
 
 def give_back() -> bool:
@@ -29,6 +32,14 @@ def _malloc_trim() -> Callable[[int], int] | None:
         return ctypes.CDLL(None).malloc_trim
     except (AttributeError, OSError):
         return None
+
+
+def resident(pid: int) -> int:
+    """Resident bytes of process `pid`; 0 once it is gone."""
+    try:
+        return int(psutil.Process(pid).memory_info().rss)
+    except psutil.Error:
+        return 0
 
 
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?)(?:I?B)?\s*", re.IGNORECASE)

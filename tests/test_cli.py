@@ -132,4 +132,3 @@ def test_commands_that_need_a_local_store_say_so_for_a_url(runner):
                                   "--full"])
     assert result.output == ("kg: --full is for a local store: a build into a SPARQL server "
                              "always replaces every profile graph\n")
-

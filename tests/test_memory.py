@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import platform
 
 import pytest
 
-from kg.memory import give_back, parse_size, size_text
+from kg.memory import give_back, parse_size, resident, size_text
 
 
 def _resident_mb() -> int:
-    with open("/proc/self/status") as status:
-        return int(status.read().split("VmRSS:")[1].split()[0]) // 1024
+    return resident(os.getpid()) >> 20
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")

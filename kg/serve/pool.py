@@ -42,7 +42,6 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import psutil
 from pyoxigraph import (
     NamedNode,
     QueryResultsFormat,
@@ -53,7 +52,7 @@ from pyoxigraph import (
 )
 
 from kg.mapping.vocab import prefixes
-from kg.memory import give_back
+from kg.memory import give_back, resident
 from kg.search.sparql import functions_in
 from kg.serve.negotiation import GRAPHS, RESULTS
 from kg.serve.source import GraphSource
@@ -275,6 +274,11 @@ class _Worker:
     #: when its memory was last looked at (monotonic seconds)
     checked: float = 0.0
 
+    def measure_loaded(self) -> None:
+        """Take the base of the memory budget, with the graph just loaded (a dead worker's
+        reads 0: not known)."""
+        self.loaded = resident(self.process.pid) or None
+
 
 @dataclass
 class QueryPool:
@@ -323,7 +327,7 @@ class QueryPool:
         except EOFError:
             raise RuntimeError("a query worker died while loading the graph") from None
         assert message == ("ready",), message
-        worker.loaded = _resident(worker.process.pid) or None
+        worker.measure_loaded()
 
     def _replace(self, worker: _Worker) -> None:
         """Kill `worker` and put a fresh one in the pool when it is ready (in the background)."""
@@ -432,7 +436,7 @@ class QueryPool:
         assert self.query_memory is not None
         if worker.loaded is None:
             return False
-        grown = _resident(worker.process.pid) - worker.loaded
+        grown = resident(worker.process.pid) - worker.loaded
         if grown <= self.query_memory:
             return False
         log.warning("a query grew its worker by %d MB (budget %d MB); stopping it",
@@ -515,7 +519,7 @@ class QueryPool:
                         held.remove(worker)
                         self._replace(worker)
                 for worker in held:  # each now holds the updated graph
-                    worker.loaded = _resident(worker.process.pid) or None
+                    worker.measure_loaded()
                 if previous.path.parent == self._scratch:
                     previous.path.unlink(missing_ok=True)
                 return snapshot
@@ -561,14 +565,6 @@ class PooledQueries:
         result = parse_query_results(data, QueryResultsFormat.JSON)
         assert isinstance(result, QuerySolutions), media
         return result
-
-
-def _resident(pid: int) -> int:
-    """Resident bytes of process `pid`; 0 once it is gone (its pipe then says so)."""
-    try:
-        return int(psutil.Process(pid).memory_info().rss)
-    except psutil.Error:
-        return 0
 
 
 def _answer(status: str, detail: Any, body: bytes) -> tuple[str, bytes]:
