@@ -12,6 +12,7 @@ import requests
 
 from conftest import AS_OF, SEED
 from kg.cli import main
+from kg.errors import KgError
 from kg.serve.run import Listen, reads_from_disk
 from kg.store.local import read_info
 from servers import Server
@@ -92,15 +93,57 @@ def test_mode_is_for_a_built_store(runner, tmp_path: Path):
     assert result.output == "kg: --mode is for a built local store (--store DIR)\n"
 
 
-@pytest.mark.parametrize(("available", "expected"), [(2**20, True), (2**40, False)])
+@pytest.mark.parametrize(("available", "allow_update", "copies"),
+                         [(2**20, False, 2), (2**20, True, 3), (2**40, False, 0)])
 def test_auto_mode_reads_from_disk_when_the_copies_would_not_fit(
-        monkeypatch, seed_store_dir: Path, available: int, expected: bool):
+        monkeypatch, seed_store_dir: Path, available: int, allow_update: bool, copies: int):
     monkeypatch.setattr("kg.serve.run._available_memory", lambda: available)
     quads = read_info(seed_store_dir).counts["quads"]
     said: list[str] = []
-    listen = Listen("127.0.0.1", 0, 30.0, 2, 8, Path("dumps"), False, None, "auto")
-    assert reads_from_disk(seed_store_dir, listen, said.append) is expected
-    needed = quads * 350 * 3 / 2**20
-    assert said == ([f"serving from disk: 3 in-memory copies of {quads:,} quads would take "
-                     f"~{needed:.3g} MB of the 1 MB available (--mode memory to insist)"]
-                    if expected else [])
+    listen = Listen("127.0.0.1", 0, 30.0, 2, 8, Path("dumps"), allow_update, None, "auto")
+    if allow_update:  # a graph open to updates cannot be read from disk
+        with pytest.raises(KgError, match="--allow-update needs the graph in memory"):
+            reads_from_disk(seed_store_dir, listen, said.append)
+    else:
+        assert reads_from_disk(seed_store_dir, listen, said.append) is bool(copies)
+    # two workers' copies; the pages' own copy only where updates must reach it
+    needed = quads * 350 * copies / 2**20
+    assert said == ([f"serving from disk: {copies} in-memory copies of {quads:,} quads would "
+                     f"take ~{needed:.3g} MB of the 1 MB available (--mode memory to insist)"]
+                    if copies else [])
+
+
+def test_memory_mode_reads_pages_from_a_frozen_copy(tmp_path: Path):
+    """The workers hold the graph in memory; the server's own reads (pages) go to a frozen
+    copy on disk, which outlives a rebuild, instead of a third copy in memory."""
+    sources, store = _seed_store(tmp_path)
+    first = store.resolve()
+    server = Server("--store", str(store), "--mode", "memory", "--workers", "1")
+    try:
+        copy = first.with_name(f"{first.name}.serve-{server.process.pid}")
+        assert (copy / "oxigraph").is_dir()
+        shutil.copy(SEED, sources / "second.txt")
+        _build(sources, store)
+        _build(sources, store)  # removes the build the server started on
+        assert not first.exists()
+        page = requests.get(f"{server.url}/profile/000_4bcbefa2e1da6666", timeout=10,
+                            headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "Guoying Zhao" in page.text
+        assert server.count() == "50"
+        assert server.count(GRAPHS) == "3"  # the build it started on, not the rebuilt one
+    finally:
+        server.stop()
+    assert server.process.returncode == 0
+    assert not copy.exists()
+
+
+def test_memory_mode_with_updates_keeps_the_pages_in_memory(tmp_path: Path):
+    _sources, store = _seed_store(tmp_path)
+    first = store.resolve()
+    server = Server("--store", str(store), "--mode", "memory", "--workers", "1",
+                    "--allow-update")
+    try:
+        assert server.count() == "50"
+        assert not first.with_name(f"{first.name}.serve-{server.process.pid}").exists()
+    finally:
+        server.stop()
