@@ -7,8 +7,9 @@ then the store it built is dumped as N-Quads and that file is bulk-loaded into a
 by pyoxigraph (`Store.bulk_load`, timed around the call alone). The ratio of quads per second
 is kg's share of the loader's speed (goal >= 0.5). Time per profile across sizes shows whether
 the build grows linearly (exponent ~1), and the 10,000-profile build's peak memory is held to
-2 GB. At 100 profiles (whatever the sizes) the build is also run in-process without workers:
-the parallel build must give the very same store (same N-Quads, byte for byte).
+2 GB. `make bench-full` also runs the 100-profile build in-process without workers: the
+parallel build must give the very same store (same N-Quads, byte for byte; tests/test_build.py
+checks it on the seed in every run of the tests).
 
     python benchmarks/build.py [--sizes 100,1000] [--modes keyphrases,no-keyphrases]
 """
@@ -73,7 +74,11 @@ def main() -> None:
     parser.add_argument("--no-validate", action="store_true",
                         help="time `kg build --no-validate` (the figures before 2026-12-02)")
     parser.add_argument("--reps", type=int, default=0,
-                        help="runs per size (default: 3 up to 100 profiles, else 1)")
+                        help="runs per size (default: 1; make bench-full: 3 up to 100 "
+                             "profiles)")
+    parser.add_argument("--serial-check", action=argparse.BooleanOptionalAction, default=FULL,
+                        help="compare the parallel build with a serial one at 100 profiles "
+                             "(default: with make bench-full)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     modes = [m.strip() for m in args.modes.split(",")]
@@ -82,7 +87,8 @@ def main() -> None:
     for mode in modes:
         keyphrases = mode == "keyphrases"
         for profiles in sizes:
-            record = measure(profiles, keyphrases, args.reps or (3 if profiles <= 100 else 1),
+            record = measure(profiles, keyphrases,
+                             args.reps or (3 if FULL and profiles <= 100 else 1),
                              validate=not args.no_validate)
             records.append(record)
             rows.append(_row(record))
@@ -98,9 +104,10 @@ def main() -> None:
     table("peak memory of kg build (process tree, summed RSS)",
           ["key phrases", "profiles", "peak RSS MB", "largest process MB", "bulk_load MB",
            "goal (10k) <=2048 MB"], memory)
-    same = serial_equals_parallel(SERIAL_CHECK_PROFILES)
-    print(f"\nparallel build == serial build at {SERIAL_CHECK_PROFILES} profiles (no key "
-          f"phrases, N-Quads sha256): {same}")
+    same = serial_equals_parallel(SERIAL_CHECK_PROFILES) if args.serial_check else None
+    if same is not None:
+        print(f"\nparallel build == serial build at {SERIAL_CHECK_PROFILES} profiles (no key "
+              f"phrases, N-Quads sha256): {same}")
     write_result("build", {"records": records, "growth": growth,
                            "parallel_equals_serial": same,
                            "goals": {"ratio": BUILD_RATIO_GOAL, "memory_bytes": BUILD_MEMORY_GOAL,
