@@ -63,7 +63,7 @@ def test_a_write_that_fails_mid_build_leaves_the_store_as_it_was(tmp_path: Path)
 
 
 def test_a_killed_server_leaves_no_snapshot_for_long(tmp_path: Path):
-    """Regression: a memory-mode server killed with SIGKILL left /tmp/kg-serve-*/snapshot.nq
+    """Regression: a memory-mode server killed with SIGKILL left /tmp/kg-serve-*/snapshot.trig
     (a copy of the whole graph) for good; the next server removes it."""
     scratch = tmp_path / "tmp"
     scratch.mkdir()
@@ -83,7 +83,7 @@ def test_a_killed_server_leaves_no_snapshot_for_long(tmp_path: Path):
     first.kill()
     first.wait(10)
     (left,) = scratch.glob(f"kg-serve-{first.pid}-*")
-    assert (left / "snapshot.nq").is_file()
+    assert (left / "snapshot.trig").is_file()
     second = serve()
     try:
         assert not left.exists()

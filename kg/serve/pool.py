@@ -47,7 +47,6 @@ from pyoxigraph import (
     QueryResultsFormat,
     QuerySolutions,
     QueryTriples,
-    RdfFormat,
     parse_query_results,
 )
 
@@ -56,7 +55,7 @@ from kg.memory import give_back, resident
 from kg.search.sparql import functions_in
 from kg.serve.negotiation import GRAPHS, RESULTS
 from kg.serve.source import GraphSource
-from kg.store.files import load_snapshot
+from kg.store.files import load_snapshot, write_snapshot
 from kg.store.scratch import make_scratch
 
 log = logging.getLogger(__name__)
@@ -244,7 +243,7 @@ def _serve(conn: Connection, source: GraphSource) -> None:
         try:
             if isinstance(job, UpdateJob):
                 execute_update(store, job)
-                store.dump(job.snapshot, RdfFormat.N_QUADS)
+                write_snapshot(store, Path(job.snapshot))
                 give_back()
                 conn.send(("ok", None, b""))
             elif isinstance(job, ReloadJob):
@@ -475,7 +474,7 @@ class QueryPool:
     def update(self, job: UpdateJob) -> Path:
         """Evaluate `job` in one worker and bring every worker to its result.
 
-        Returns the snapshot (N-Quads) of the updated graph, for the caller's own copy. Raises
+        Returns the snapshot (TriG) of the updated graph, for the caller's own copy. Raises
         EngineRefused, Timeout, MemoryLimit or WorkerDied (nothing changed anywhere), or Busy.
         """
         with self._update_lock:
@@ -531,7 +530,7 @@ class QueryPool:
         if self._scratch is None:
             self._scratch = make_scratch("updates")
         self._snapshots += 1
-        return self._scratch / f"snapshot-{self._snapshots}.nq"
+        return self._scratch / f"snapshot-{self._snapshots}.trig"
 
     def close(self) -> None:
         """Stop every worker, busy or idle."""

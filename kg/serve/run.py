@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask
-from pyoxigraph import RdfFormat, Store
+from pyoxigraph import Store
 
 from kg.errors import KgError
 from kg.memory import size_text
@@ -25,7 +25,7 @@ from kg.serve.app import ServeConfig, create_app
 from kg.serve.hosts import is_loopback, trusted_hosts
 from kg.serve.pool import QueryPool
 from kg.serve.source import GraphSource
-from kg.store.files import load_snapshot
+from kg.store.files import load_snapshot, write_snapshot
 from kg.store.local import open_read_only, read_info
 from kg.store.remote import RemoteStore
 from kg.store.scratch import scratch_folder
@@ -102,7 +102,7 @@ def serve_local(source: GraphSource, listen: Listen, say: Say) -> None:
     with scratch_folder("serve") as scratch, ExitStack() as stack:
         # workers (and their replacements) load a private snapshot: neither a rebuild nor an
         # edit of the --data file can make them disagree
-        snapshot = Path(scratch) / "snapshot.nq"
+        snapshot = Path(scratch) / "snapshot.trig"
         pages = _pages_on_disk(source, listen, stack)
         own_copy, quads = _snapshot(source if pages is None else pages, snapshot,
                                     keep_copy=pages is None)
@@ -139,8 +139,8 @@ def _pages_on_disk(source: GraphSource, listen: Listen, stack: ExitStack) -> Gra
 
 def _snapshot(source: GraphSource, snapshot: Path, keep_copy: bool = True
               ) -> tuple[Callable[[], Store], int]:
-    """Write the graph of `source` to `snapshot` (N-Quads) for the workers; returns what gives
-    the server's own store, and the number of quads.
+    """Write the graph of `source` to `snapshot` (`write_snapshot`) for the workers; returns
+    what gives the server's own store, and the number of quads.
 
     A built store is read out of RocksDB once (90 s of a 230 s start at 1,000 profiles); where
     the server keeps a copy in memory (`keep_copy`), it loads the same snapshot in a thread
@@ -149,10 +149,10 @@ def _snapshot(source: GraphSource, snapshot: Path, keep_copy: bool = True
     """
     if source.kind not in ("store", "disk"):
         graph = source.load()
-        graph.dump(str(snapshot), RdfFormat.N_QUADS)
+        write_snapshot(graph, snapshot)
         return (lambda: graph), len(graph)
     disk, info = open_read_only(source.path)
-    disk.dump(str(snapshot), RdfFormat.N_QUADS)
+    write_snapshot(disk, snapshot)
     if not keep_copy:
         pages = disk
         return (lambda: pages), info.counts.get("quads", 0)

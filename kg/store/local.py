@@ -12,6 +12,7 @@ from pathlib import Path
 from pyoxigraph import RdfFormat, Store
 
 from kg.errors import StoreError
+from kg.store.files import write_snapshot
 from kg.store.manifest import DATABASE, MANIFEST, StoreInfo, read_info
 from kg.store.scratch import scratch_folder
 
@@ -32,9 +33,9 @@ def load_in_memory(store_dir: Path) -> tuple[Store, StoreInfo]:
     disk, info = open_read_only(store_dir)
     memory = Store()
     with scratch_folder("load") as scratch:
-        dump = f"{scratch}/graph.nq"
-        disk.dump(dump, RdfFormat.N_QUADS)  # both steps in Rust: no quad passes through Python
+        dump = Path(scratch) / "graph.trig"
+        write_snapshot(disk, dump)  # both steps in Rust: no quad passes through Python
         del disk
-        memory.bulk_load(path=dump, format=RdfFormat.N_QUADS)
+        memory.bulk_load(path=str(dump), format=RdfFormat.TRIG)
     return memory, info
 
