@@ -11,12 +11,13 @@ peer, so that a relative IRI means what it means to kg serve. Four parts, in one
 1. latency: every saved query (queries/*.rq) and the analytic ones of benchmarks/queries/,
    timed alternately on each server; the median per query, the ratio kg/oxigraph and their
    geometric mean (goal <= 1.0). A query whose result count differs between the servers, or
-   that fails or times out on one, is reported and not timed.
+   that fails or times out on one, is reported and not timed. A query under 1 s runs at
+   least 3 times, one of 5 s or more at most twice.
 2. throughput: 4 client processes send a light mix (point look-ups on random entities) for
    10 s, 3 rounds per server, servers alternating; queries/s, p50/p99 and errors
    (goal: kg >= 1.0x oxigraph, 0 errors). Then cached answers apart: one round per server of
-   one light query sent again and again, which kg serve answers from its result cache after
-   the first time (oxigraph has none), beside kg's rate on the mix.
+   one light query sent again and again for 5 s, which kg serve answers from its result cache
+   after the first time (oxigraph has none), beside kg's rate on the mix.
 
 Every query of parts 1 to 3 reaches both servers as a text never sent before (a comment
 unique to the request follows it): the latency and throughput ratios are those of queries that
@@ -25,7 +26,8 @@ are not repeated, not of kg serve's result cache.
    queries' p99 must stay within 5x its idle value, and no request may fail other than with
    503 or 504. oxigraph serve runs it without a query time limit: its `--timeout-s` starts a
    thread per query that lives out the whole limit, and at this rate it runs out of threads
-   and fails (measured); without a limit the runaway runs until the server stops.
+   and fails (measured); without a limit the runaway runs until the server stops, which it
+   does before kg serve's round, the last of the run.
    Before part 1 every file of the store is read once, so both servers start on a warm cache.
    Memory: the peak resident memory of each server's whole process tree over parts 1 to 3,
    sampled every second (goal: kg serve <= 1.5x oxigraph serve), and the parts of the run
@@ -91,6 +93,9 @@ RDFLIB_TIMEOUT = 60.0
 RDFLIB_BUDGET = 600.0
 #: a query whose first runs all took less than this is run at least 3 times, whatever --reps
 LIGHT_SECONDS = 1.0
+#: a query whose first run took this long on either server runs twice at most (its time varies
+#: by a few per cent; a third run of the slowest took ~30 s of `make bench`)
+HEAVY_SECONDS = 5.0
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
@@ -140,10 +145,13 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=0,
                         help="timed runs per query and server (default: 3 below 10,000 "
                              "profiles, 1 from there, where a whole-graph query takes 10-30 s; "
-                             "a query under 1 s runs at least 3 times)")
+                             "a query under 1 s runs at least 3 times, one of 5 s or more at "
+                             "most twice)")
     parser.add_argument("--duration", type=float, default=10.0,
                         help="seconds of each throughput, cached and overload round (~10,000 "
                              "light queries at kg serve's rate)")
+    parser.add_argument("--cached-duration", type=float, default=5.0,
+                        help="seconds of the cached-answers round per server")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--timeout", type=float, default=30.0,
@@ -207,9 +215,12 @@ def main() -> None:
             part("cached answers")
             cached = measure_cached([kg, ox_plain], mix[0], args)
             report_cached(cached, rounds, kg, ox)
-            # last: without a limit the runaway runs on until this server stops
+            # oxigraph serve's runaway runs without a limit until this server stops, which it
+            # does before kg serve's round; kg serve's round is the last part of the run, so
+            # neither server's runaway (nor kg's worker loading again) overlaps the other's round
             part("overload")
-            overload = measure_overload([kg, ox_plain], mix, args)
+            overload = [overload_round(ox_plain, mix, args)]
+        overload.insert(0, overload_round(kg, mix, args))
         result["throughput"] = rounds
         result["cached"] = cached
         result["overload"] = overload
@@ -332,8 +343,10 @@ def measure_latency(queries: dict[str, str], endpoints: list[Endpoint], reps: in
         if "excluded" not in record:
             # a light query costs nothing to repeat, and one run of it (a cold first look-up
             # at 10,000 profiles: 177 against 15 ms warm) says little
-            light = max(s[0] for s in seconds.values()) < LIGHT_SECONDS
-            for rep in range(1, max(reps, 3) if light else reps):
+            first = max(s[0] for s in seconds.values())
+            runs = max(reps, 3) if first < LIGHT_SECONDS else \
+                min(reps, 2) if first >= HEAVY_SECONDS else reps
+            for rep in range(1, runs):
                 for e in (endpoints[::-1] if rep % 2 else endpoints):
                     answer = clients[e.name].ask(text)
                     if answer.status == 200:
@@ -406,8 +419,8 @@ def measure_cached(endpoints: list[Endpoint], query: str, args) -> list[dict]:  
     for e in endpoints:
         same = Endpoint(e.name, e.url, e.prologue)  # not Fresh: the text repeats
         note(f"cached answers: {e.name}, one query repeated")
-        out.append({"query": query, **run_clients(same, [query], args.clients, args.duration,
-                                                   seed=300)})
+        out.append({"query": query, **run_clients(same, [query], args.clients,
+                                                   args.cached_duration, seed=300)})
     return out
 
 
@@ -427,15 +440,9 @@ def report_cached(cached: list[dict], rounds: list[dict], kg: Endpoint, ox: Endp
               "the throughput goal is on the mix, whose queries are never repeated)")
 
 
-def measure_overload(endpoints: list[Endpoint], mix: list[str], args) -> list[dict]:  # type: ignore[no-untyped-def]
-    out = []
-    for i, e in enumerate(endpoints):
-        note(f"overload: {e.name}, light load and a runaway query")
-        out.append(run_clients(e, mix, args.clients, args.duration, seed=200, runaway=RUNAWAY))
-        if i < len(endpoints) - 1:
-            note(f"waiting {args.timeout:.0f} s for {e.name} to drop the runaway")
-            time.sleep(args.timeout + 5)
-    return out
+def overload_round(e: Endpoint, mix: list[str], args) -> dict:  # type: ignore[no-untyped-def]
+    note(f"overload: {e.name}, light load and a runaway query")
+    return run_clients(e, mix, args.clients, args.duration, seed=200, runaway=RUNAWAY)
 
 
 def report_overload(overload: list[dict], idle_p99: dict[str, float]) -> None:
