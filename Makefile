@@ -123,7 +123,7 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
-bench: $(BENCH_STAMP) ## benchmarks, 100 and 1,000 profiles: build, export, endpoint vs oxigraph (~27 min; benchmarks/README.md)
+bench: $(BENCH_STAMP) ## benchmarks, 100 and 1,000 profiles: build, export, endpoint vs oxigraph (~15 min; benchmarks/README.md)
 	$(PY) benchmarks/run.py
 
 bench-full: $(BENCH_STAMP) ## the benchmarks with 10,000 profiles too, and the figures beside the goals (3 hours or more)
