@@ -35,6 +35,19 @@ def _seed_store(tmp_path: Path) -> tuple[Path, Path]:
     return sources, store
 
 
+def _assert_zhao_page(server: Server) -> None:
+    """The seed owner's page answers: the server's own reads (not its workers') work."""
+    page = requests.get(f"{server.url}/profile/000_4bcbefa2e1da6666", timeout=10,
+                        headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "Guoying Zhao" in page.text
+
+
+def _assert_stopped_cleanly(server: Server, copy: Path) -> None:
+    """A server stopped as asked exits 0 and removes its frozen copy."""
+    assert server.process.returncode == 0
+    assert not copy.exists()
+
+
 def test_disk_mode_serves_a_frozen_copy_that_outlives_a_rebuild(tmp_path: Path):
     sources, store = _seed_store(tmp_path)
     first = store.resolve()
@@ -55,13 +68,10 @@ def test_disk_mode_serves_a_frozen_copy_that_outlives_a_rebuild(tmp_path: Path):
         home = requests.get(f"{server.url}/", timeout=10)
         counts = read_info(copy).counts  # the build's own figures, not counted again
         assert f'<td class="num">{counts["triples"]}</td>' in home.text
-        page = requests.get(f"{server.url}/profile/000_4bcbefa2e1da6666", timeout=10,
-                            headers={"Accept": "text/html"})
-        assert page.status_code == 200 and "Guoying Zhao" in page.text
+        _assert_zhao_page(server)
     finally:
         server.stop()
-    assert server.process.returncode == 0
-    assert not copy.exists()
+    _assert_stopped_cleanly(server, copy)
 
 
 def test_the_next_build_removes_the_copy_of_a_killed_server(tmp_path: Path):
@@ -126,15 +136,12 @@ def test_memory_mode_reads_pages_from_a_frozen_copy(tmp_path: Path):
         _build(sources, store)
         _build(sources, store)  # removes the build the server started on
         assert not first.exists()
-        page = requests.get(f"{server.url}/profile/000_4bcbefa2e1da6666", timeout=10,
-                            headers={"Accept": "text/html"})
-        assert page.status_code == 200 and "Guoying Zhao" in page.text
+        _assert_zhao_page(server)
         assert server.count() == "50"
         assert server.count(GRAPHS) == "3"  # the build it started on, not the rebuilt one
     finally:
         server.stop()
-    assert server.process.returncode == 0
-    assert not copy.exists()
+    _assert_stopped_cleanly(server, copy)
 
 
 def test_memory_mode_with_updates_keeps_the_pages_in_memory(tmp_path: Path):
