@@ -91,6 +91,8 @@ def main() -> None:
         keyphrases = mode == "keyphrases"
         for profiles in sizes:
             if not keyphrases and profiles > args.no_keyphrases_max:
+                note(f"no build without key phrases at {profiles:,} profiles: larger than "
+                     f"--no-keyphrases-max {args.no_keyphrases_max:,} (raise it to time it)")
                 continue
             record = measure(profiles, keyphrases,
                              args.reps or (3 if FULL and profiles <= 100 else 1),

@@ -346,10 +346,7 @@ def measure_latency(queries: dict[str, str], endpoints: list[Endpoint], reps: in
         if "excluded" not in record:
             # a light query costs nothing to repeat, and one run of it (a cold first look-up
             # at 10,000 profiles: 177 against 15 ms warm) says little
-            first = max(s[0] for s in seconds.values())
-            runs = (max(reps, 3) if first < LIGHT_SECONDS else 1 if first >= SLOW_SECONDS
-                    else min(reps, 2) if first >= HEAVY_SECONDS else reps)
-            for rep in range(1, runs):
+            for rep in range(1, _runs(max(s[0] for s in seconds.values()), reps)):
                 for e in (endpoints[::-1] if rep % 2 else endpoints):
                     answer = clients[e.name].ask(text)
                     if answer.status == 200:
@@ -359,6 +356,18 @@ def measure_latency(queries: dict[str, str], endpoints: list[Endpoint], reps: in
     for c in clients.values():
         c.close()
     return out
+
+
+def _runs(first: float, reps: int) -> int:
+    """How many times to time a query whose slowest first run took `first` seconds: a light
+    one is cheap to repeat and noisy, a slow one is steady and costly (see LIGHT_SECONDS)."""
+    if first < LIGHT_SECONDS:
+        return max(reps, 3)
+    if first >= SLOW_SECONDS:
+        return 1
+    if first >= HEAVY_SECONDS:
+        return min(reps, 2)
+    return reps
 
 
 def report_latency(latency: dict[str, dict], kg: Endpoint, ox: Endpoint) -> float:
