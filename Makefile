@@ -126,5 +126,5 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 bench: $(BENCH_STAMP) ## benchmarks, 100 and 1,000 profiles: build, export, endpoint vs oxigraph (~15 min; benchmarks/README.md)
 	$(PY) benchmarks/run.py
 
-bench-full: $(BENCH_STAMP) ## the benchmarks with 10,000 profiles too, and the figures beside the goals (~2.75 hours; measured)
+bench-full: $(BENCH_STAMP) ## the benchmarks with 10,000 profiles too, and the figures beside the goals (161 min measured without its ~15-minute rdflib-endpoint part)
 	BENCH_FULL=1 $(PY) benchmarks/run.py
